@@ -1,0 +1,141 @@
+"""Dates: machine values first (ISO 8601, ``datetime`` attributes), then text via dateparser.
+
+dateparser is slow when it has to guess the language, so it is the last resort, always called
+with the page's language and with settings that make it deterministic (a fixed relative base,
+all of day, month and year required).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import cache
+from typing import Any, NamedTuple
+
+_ISO_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?=$|[T\s])")
+_ENGLISH_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d")
+_LABEL_RE = re.compile(r"^\s*(posted(\s+date/time)?|published( on)?|date|updated)\s*:?\s*", re.I)
+_FIXED_BASE = datetime(2100, 1, 1)  # dateparser fills gaps from "now"; we allow no gaps
+
+_DATEPARSER_SETTINGS: dict[str, Any] = {
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "RELATIVE_BASE": _FIXED_BASE,
+    "PREFER_DATES_FROM": "past",
+    "RETURN_AS_TIMEZONE_AWARE": False,
+    "PARSERS": ["custom-formats", "absolute-time"],
+}
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+class Posted(NamedTuple):
+    """A posting date as the record holds it."""
+
+    date: str | None
+    at: str | None
+    raw: str | None
+
+
+def parse_iso(value: str | None) -> tuple[str | None, str | None]:
+    """Return ``(YYYY-MM-DD, ISO datetime with offset or None)`` from an ISO 8601 value.
+
+    The day is the one the value's own offset gives, as the page's readers saw it.
+
+    >>> parse_iso("2025-03-17T16:46:12-04:00")
+    ('2025-03-17', '2025-03-17T16:46:12-04:00')
+    >>> parse_iso("2020-12-10")
+    ('2020-12-10', None)
+    >>> parse_iso("2021-06-04T10:00:00Z")
+    ('2021-06-04', '2021-06-04T10:00:00+00:00')
+    >>> parse_iso("2019-05-01T10:00:00")
+    ('2019-05-01', None)
+    >>> parse_iso("March 2020")
+    (None, None)
+    """
+    if not value:
+        return None, None
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        match = _ISO_DATE_RE.match(text)
+        if not match:
+            return None, None
+        try:
+            moment = datetime(*map(int, match.groups()))
+        except ValueError:
+            return None, None
+        return _day(moment), None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        return None, None
+    at = moment.isoformat() if moment.tzinfo is not None and "T" in text.replace(" ", "T", 1) else None
+    return _day(moment), at
+
+
+def _day(moment: date) -> str | None:
+    return moment.strftime("%Y-%m-%d") if MIN_YEAR <= moment.year <= MAX_YEAR else None
+
+
+def parse_date_text(text: str | None, language: str | None = None) -> str | None:
+    """Return ``YYYY-MM-DD`` for a date written for people, in the page's *language*.
+
+    English month names are read with ``strptime``; anything else goes to dateparser with
+    ``languages=[language]`` (or English and Spanish when the page does not say).
+
+    >>> parse_date_text("Posted date/time: March 17, 2025")
+    '2025-03-17'
+    >>> parse_date_text("10 de diciembre de 2020", "es")
+    '2020-12-10'
+    >>> parse_date_text("Jan 15, 2018")
+    '2018-01-15'
+    >>> parse_date_text("March 2020") is None
+    True
+    >>> parse_date_text("") is None
+    True
+    """
+    if not text:
+        return None
+    cleaned = _LABEL_RE.sub("", " ".join(text.split()))
+    if not cleaned or len(cleaned) > 60 or not re.search(r"\d", cleaned):
+        return None
+    iso_day, _ = parse_iso(cleaned)
+    if iso_day:
+        return iso_day
+    for fmt in _ENGLISH_FORMATS:
+        try:
+            return _day(datetime.strptime(cleaned, fmt))
+        except ValueError:
+            continue
+    return _parse_with_dateparser(cleaned, _languages_for(language))
+
+
+def _languages_for(language: str | None) -> tuple[str, ...]:
+    primary = (language or "").split("-")[0].lower()
+    return (primary,) if primary and primary != "en" else ("en", "es")
+
+
+@cache
+def _parse_with_dateparser(text: str, languages: tuple[str, ...]) -> str | None:
+    import dateparser  # imported late: it costs about a second and most pages never need it
+
+    try:
+        parsed = dateparser.parse(text, languages=list(languages), settings=_DATEPARSER_SETTINGS)
+    except (ValueError, TypeError, OverflowError, LookupError):
+        return None
+    return _day(parsed) if parsed else None
+
+
+def parse_posted(machine: str | None, text: str | None, language: str | None = None) -> Posted:
+    """Return the posting date from a machine value and/or the text shown to readers.
+
+    >>> parse_posted("2025-03-17T16:46:12-04:00", "March 17, 2025")
+    Posted(date='2025-03-17', at='2025-03-17T16:46:12-04:00', raw='March 17, 2025')
+    >>> parse_posted(None, "10 de diciembre de 2020", "es")
+    Posted(date='2020-12-10', at=None, raw='10 de diciembre de 2020')
+    >>> parse_posted(None, "sometime soon")
+    Posted(date=None, at=None, raw='sometime soon')
+    """
+    raw = " ".join(_LABEL_RE.sub("", text).split()) if text else None
+    day, at = parse_iso(machine)
+    if not day:
+        day = parse_date_text(raw, language)
+    return Posted(day, at, raw or (machine.strip() if machine and machine.strip() else None))

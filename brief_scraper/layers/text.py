@@ -1,0 +1,279 @@
+"""Text heuristics: labels and phrases a reader would go by, for pages no profile knows.
+
+Every finder here takes a region (a Selector) so a site profile can reuse it on the part of
+the page it trusts; ``from_text`` runs them on the page's main region.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from parsel import Selector, SelectorList
+
+from brief_scraper.dates import parse_posted
+from brief_scraper.page import Page
+from brief_scraper.record import Author, Download, Link
+from brief_scraper.text import clean_text, join_paragraphs, strip_outer_quotes, strip_prefix
+from brief_scraper.urls import guess_media_type, is_document_url
+
+# Names are split on these; "and"/"&" only as whole words so "Anderson" stays whole.
+_NAME_SPLIT_RE = re.compile(r"\s*(?:;|\||,\s*and\s+|\s+and\s+|\s*&\s*|\s+y\s+|\s+und\s+|\s+et\s+)\s*", re.I)
+_BYLINE_PREFIX = r"(?:written\s+)?(?:by|von|par|por)\b:?"
+_READ_MORE_RE = re.compile(r"\s*(?:read\s+more|leer\s+m[aá]s|more)\s*[»›>→]*\s*$", re.I)
+_SERIES_RE = re.compile(
+    r"part of (?:our|the|a|this|an?)\s+(?:[\w-]+\s+){0,3}?series,?\s*:?\s*"
+    r"[\"“”«']\s*(?P<name>.+?)\s*[,.;:]?\s*[\"”“»']"
+    r"|part of (?:our|the|a|this)\s+series,?\s*(?P<bare>[A-Z][^.\"“”]{3,120}?)(?:,|\.|$)",
+    re.I,
+)
+AUTHOR_HEADINGS = frozenset({"author", "authors", "about the author", "about the authors",
+                             "about the author(s)", "contributors", "written by", "autor",
+                             "autores", "sobre el autor", "sobre los autores"})  # fmt: skip
+PROFILE_PATH_RE = re.compile(r"/(?:person|people|experts?|staff|authors?|program|programs)/[^/?#]+")
+ORGANIZATION_PATH_RE = re.compile(r"/(?:program|programs|institute|center|organization)s?/")
+_HEADING_XPATH = (
+    ".//*[self::h2 or self::h3 or self::h4 or self::h5 or self::strong or self::span or self::div]"
+    "[string-length(normalize-space(.)) < 30][not(*[self::div or self::p or self::ul])]"
+)
+
+
+def split_names(value: str) -> list[str]:
+    """Return the names in a byline, without "By" and without empty parts.
+
+    >>> split_names("By Jane Doe and John Roe")
+    ['Jane Doe', 'John Roe']
+    >>> split_names("Duncan Wood; Andrew Selee & Carlos Heredia")
+    ['Duncan Wood', 'Andrew Selee', 'Carlos Heredia']
+    >>> split_names("Andrea Anderson")
+    ['Andrea Anderson']
+    """
+    text = strip_prefix(value, _BYLINE_PREFIX) or ""
+    names = (clean_text(part.strip(" ,")) for part in _NAME_SPLIT_RE.split(text))
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def node_text(node: Selector | SelectorList | None) -> str | None:
+    """Return the visible text of *node*, cleaned (scripts and styles left out)."""
+    if node is None:
+        return None
+    parts = node.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
+    return clean_text(" ".join(parts.getall()))
+
+
+def paragraphs_text(node: Selector) -> str | None:
+    """Return *node*'s text with its ``<p>`` (or block) children kept as paragraphs."""
+    paragraphs = node.xpath(".//p")
+    if not paragraphs:
+        return node_text(node)
+    return join_paragraphs(node_text(p) for p in paragraphs)
+
+
+def find_series(region: Selector, page: Page) -> Link | None:
+    """Return the series that a sentence like 'part of our series "..."' names, with its link.
+
+    The link is the one inside the sentence whose text is the series name, if any.
+    """
+    for paragraph in region.xpath(".//p[contains(translate(., 'SERIES', 'series'), 'series')]"):
+        text = node_text(paragraph) or ""
+        match = _SERIES_RE.search(text)
+        if not match:
+            continue
+        name = clean_text((match.group("name") or match.group("bare") or "").rstrip(" ,.;:"))
+        if not name:
+            continue
+        url = None
+        for link in paragraph.xpath(".//a[@href]"):
+            link_text = node_text(link) or ""
+            if link_text and (link_text.strip('"“”,. ') in name or name in link_text):
+                url = page.absolute(link.attrib["href"])
+                break
+        return {"name": name, "url": url}
+    return None
+
+
+def is_series_sentence(text: str | None) -> bool:
+    """Return whether *text* is a series sentence (so it is no summary)."""
+    return bool(text and _SERIES_RE.search(text))
+
+
+def find_heading_block(region: Selector, headings: frozenset[str]) -> Selector | None:
+    """Return the container of the first short heading whose text is one of *headings*."""
+    for heading in region.xpath(_HEADING_XPATH):
+        label = (node_text(heading) or "").lower().rstrip(":")
+        if label in headings:
+            container = heading.xpath("..")
+            # The heading's own wrapper may hold only the heading: climb to the block.
+            while container and len(node_text(container) or "") <= len(label) + 2:
+                container = container.xpath("..")
+            return container[0] if container else None
+    return None
+
+
+def authors_in_block(block: Selector, page: Page) -> list[Author]:
+    """Return the authors of an author block: name, kind, role, bio and profile link each.
+
+    An entry is the largest element around a profile link that holds no other profile.
+    """
+    links = [a for a in block.xpath(".//a[@href]") if PROFILE_PATH_RE.search(a.attrib["href"])]
+    hrefs = list(dict.fromkeys(page.absolute(a.attrib["href"]) for a in links))
+    authors: list[Author] = []
+    for href in hrefs:
+        if not href:
+            continue
+        same = [a for a in links if page.absolute(a.attrib["href"]) == href]
+        name = next(
+            (t for t in map(node_text, same) if t and not _READ_MORE_RE.fullmatch(t) and len(t) < 120),
+            None,
+        )
+        if not name:
+            continue
+        entry = same[0]
+        # ancestor:: comes outermost first: walk outward from the link instead.
+        for ancestor in reversed(same[0].xpath("ancestor::*")):
+            other = {
+                page.absolute(a.attrib["href"])
+                for a in ancestor.xpath(".//a[@href]")
+                if PROFILE_PATH_RE.search(a.attrib["href"])
+            } - {href}
+            if other or ancestor.root is block.root:
+                break
+            entry = ancestor
+        authors.append(_author_from_entry(entry, name, href))
+    return authors
+
+
+def author_from_link(name: str, url: str | None) -> Author:
+    """Return an author known only by a profile link: a program's is an organization."""
+    kind = "organization" if url and ORGANIZATION_PATH_RE.search(url) else "person"
+    return {"name": name, "kind": kind, "role": None, "bio": None, "url": url}  # type: ignore[typeddict-item]
+
+
+def _author_from_entry(entry: Selector, name: str, href: str) -> Author:
+    role = None
+    for node in entry.xpath(
+        ".//*[contains(@class, 'position') or contains(@class, 'role') or contains(@class, 'job')"
+        " or contains(@class, 'affiliation') or contains(@class, 'subtitle')]"
+    ):
+        text = node_text(node)
+        if text and text != name:
+            role = text
+            break
+    bio_parts = []
+    for paragraph in entry.xpath(".//p"):
+        text = node_text(paragraph)
+        if not text or text in (name, role):
+            continue
+        text = _READ_MORE_RE.sub("", text).strip()
+        if text:
+            bio_parts.append(text)
+    kind = "organization" if ORGANIZATION_PATH_RE.search(href) else "person"
+    return {"name": name, "kind": kind, "role": role, "bio": join_paragraphs(bio_parts), "url": href}  # type: ignore[typeddict-item]
+
+
+def find_download_button(region: Selector, page: Page) -> Download | None:
+    """Return the document behind a link labelled "Download" (or "Descargar") in *region*."""
+    for link in region.xpath(".//a[@href]"):
+        label = node_text(link) or link.attrib.get("aria-label", "") or link.attrib.get("title", "")
+        if re.match(r"^\s*(download|descargar|télécharger|baixar)\b", label, re.I):
+            url = page.absolute(link.attrib["href"])
+            if url and (is_document_url(url) or page.is_own(url)):
+                return {"url": url, "label": clean_text(label), "media_type": guess_media_type(url)}
+    return None
+
+
+def find_documents(region: Selector, page: Page) -> list[Download]:
+    """Return the documents on the page's own site linked from *region*, each once."""
+    found: dict[str, Download] = {}
+    for link in region.xpath(".//a[@href]"):
+        url = page.absolute(link.attrib["href"])
+        if url and url not in found and is_document_url(url) and page.is_own(url):
+            label = node_text(link) or url.rsplit("/", 1)[-1]
+            found[url] = {"url": url, "label": label, "media_type": guess_media_type(url)}
+    return list(found.values())
+
+
+def find_excerpt(region: Selector) -> str | None:
+    """Return the first pull quote of *region* (a blockquote or a ``*quote*`` block) as text."""
+    for node in region.xpath(
+        ".//blockquote | .//*[contains(@class, 'quote') and not(ancestor::blockquote)"
+        " and not(ancestor::*[contains(@class, 'quote')])]"
+    ):
+        text = strip_outer_quotes(paragraphs_text(node))
+        if text and len(text) > 20:
+            return text
+    return None
+
+
+def find_summary(region: Selector, skip: set[str | None]) -> str | None:
+    """Return the first substantial body paragraph that is no quote and no series sentence."""
+    for paragraph in region.xpath(
+        ".//p[not(ancestor::blockquote) and not(ancestor::*[contains(@class, 'quote')])]"
+    ):
+        text = node_text(paragraph)
+        if not text or len(text) < 40 or is_series_sentence(text):
+            continue
+        if any(text and s and (text in s or strip_outer_quotes(text) in s) for s in skip):
+            continue
+        return text
+    return None
+
+
+def find_labelled_date(region: Selector, page: Page) -> dict[str, Any]:
+    """Return posted_* from a "Posted date/time:"-style label and its ``<time>``."""
+    for time in region.xpath(".//time"):
+        posted = parse_posted(time.attrib.get("datetime"), node_text(time), page.html_language)
+        if posted.date or posted.raw:
+            return {"posted_date": posted.date, "posted_at": posted.at, "posted_raw": posted.raw}
+    return {}
+
+
+def main_region(page: Page) -> Selector:
+    """Return the page's main content region: ``<main>``, ``<article>``, else ``<body>``."""
+    for xpath in ("//main", "//*[@role='main']", "//article", "//body", "/*"):
+        found = page.sel.xpath(xpath)
+        if found:
+            return found[0]
+    return page.sel
+
+
+def from_text(page: Page) -> dict[str, Any]:
+    """Return what the page's visible labels and phrases give."""
+    region = main_region(page)
+    found: dict[str, Any] = {}
+    series = find_series(region, page)
+    if series:
+        found["series"] = series
+    block = find_heading_block(region, AUTHOR_HEADINGS)
+    if block is not None:
+        authors = authors_in_block(block, page)
+        if authors:
+            found["authors"] = authors
+    button = find_download_button(region, page)
+    documents = find_documents(region, page)
+    if button:
+        documents = [button] + [d for d in documents if d["url"] != button["url"]]
+    if documents:
+        found["download_url"], found["downloads"] = documents[0]["url"], documents
+    for h1 in region.xpath(".//h1"):
+        title = node_text(h1)
+        if title and not _is_hidden(h1):
+            found["title"] = title
+            break
+    found.update(find_labelled_date(region, page))
+    excerpt = find_excerpt(region)
+    if excerpt:
+        found["excerpt"] = excerpt
+    return found
+
+
+def _is_hidden(node: Selector) -> bool:
+    """Return whether *node* or an ancestor is hidden from readers (banners, sr-only)."""
+    return bool(
+        node.xpath(
+            "ancestor-or-self::*[@hidden or @aria-hidden='true'"
+            " or contains(@class, 'sr-only') or contains(@class, 'visually-hidden')"
+            " or contains(@class, 'hidden') or contains(@style, 'display:none')"
+            " or contains(@style, 'display: none')]"
+        )
+    )

@@ -1,0 +1,71 @@
+"""The record, schema version 1: its fields, an empty record, and typed parts.
+
+``schema.json`` beside this module is the one truth of the record's shape; this module
+reads its key order from there so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, TypedDict
+
+SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("schema.json")
+
+Layer = Literal["site", "jsonld", "meta", "text"]
+
+
+class Link(TypedDict):
+    """A named link: a series or a program."""
+
+    name: str
+    url: str | None
+
+
+class Author(TypedDict):
+    """A person or an organization credited as author."""
+
+    name: str
+    kind: Literal["person", "organization"]
+    role: str | None
+    bio: str | None
+    url: str | None
+
+
+class Download(TypedDict):
+    """A document the page offers."""
+
+    url: str
+    label: str | None
+    media_type: str | None
+
+
+@cache
+def load_schema() -> dict[str, Any]:
+    """Return the record's JSON Schema (parsed once per process)."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+FIELDS: tuple[str, ...] = tuple(load_schema()["properties"])
+"""Record keys in schema order."""
+
+LIST_FIELDS: frozenset[str] = frozenset(
+    name for name, spec in load_schema()["properties"].items() if spec.get("type") == "array"
+)
+
+EXTRACTED_FIELDS: tuple[str, ...] = FIELDS[FIELDS.index("title") : FIELDS.index("provenance")]
+"""Fields that extraction layers fill, and that provenance speaks of."""
+
+
+def empty_record(url: str, source: str) -> dict[str, Any]:
+    """Return a record with every key present and nothing found yet.
+
+    >>> rec = empty_record("https://example.org/a", "example.org")
+    >>> list(rec)[:3], rec["authors"], rec["title"], rec["schema_version"]
+    (['url', 'source', 'title'], [], None, 1)
+    """
+    record: dict[str, Any] = {f: [] if f in LIST_FIELDS else None for f in FIELDS}
+    record.update(url=url, source=source, provenance={}, schema_version=SCHEMA_VERSION)
+    return record

@@ -1,0 +1,205 @@
+"""Site profiles: a site's hosts and page designs, as data, and the engine that runs them.
+
+A design is recognised by a marker only its pages match; its selectors are scoped to the
+page's hero (title, date, byline, Download button) and body (quote, summary, documents), so
+related-content cards further down can never lend a value. Logic that a selector cannot
+express (the author block, the series sentence) comes from the text layer's finders, run on
+the design's regions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from parsel import Selector
+
+from brief_scraper.dates import parse_posted
+from brief_scraper.layers import text as finders
+from brief_scraper.page import Page
+from brief_scraper.record import Author, Link
+from brief_scraper.text import clean_text
+from brief_scraper.urls import host_of
+
+_BULLETS = " •·|-–—:"
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    """One template of a site: how to recognise it, and where its fields are."""
+
+    name: str  # "wilsoncenter/a": used in fixtures' meta.json and in stats
+    marker: str  # CSS that only this design's pages match
+    hero: str  # CSS of the region holding title, type, date, byline, Download button
+    body: str  # CSS of the article body: quote, summary, series sentence, documents
+    fields: Mapping[str, str] = field(default_factory=dict)  # field -> CSS, see run_design
+    url_pattern: str | None = None  # regex on the URL path that also identifies the design
+    content_type: str | None = None  # fixed label, for pages that are not publications
+    is_publication: bool = True  # False: a program or person page; invent no article fields
+
+
+@dataclass(frozen=True, slots=True)
+class SiteProfile:
+    """A site the project knows: its key, hosts, designs, and how its types are labelled."""
+
+    key: str
+    hosts: frozenset[str]
+    designs: tuple[Design, ...]
+    type_by_path: Mapping[str, str] = field(default_factory=dict)  # "/article/" -> "Article"
+
+    def matches(self, page: Page) -> bool:
+        """Return whether *page* is on one of this site's hosts (canonical or fetched)."""
+        return any(host_of(u) in self.hosts for u in (page.canonical_url, page.url) if u)
+
+    def design_for(self, page: Page) -> Design | None:
+        """Return the first design whose marker (or URL pattern) the page matches."""
+        path = re.sub(r"^https?://[^/]+", "", page.canonical_url or page.url)
+        for design in self.designs:
+            if design.marker and page.sel.css(design.marker):
+                return design
+            if design.url_pattern and re.search(design.url_pattern, path):
+                return design
+        return None
+
+
+def _first(region: Selector, css: str | None) -> Selector | None:
+    if not css:
+        return None
+    found = region.css(css)
+    return found[0] if found else None
+
+
+def _image_src(img: Selector | None, page: Page) -> str | None:
+    if img is None:
+        return None
+    for attr in ("src", "data-src", "data-lazy-src"):
+        url = page.absolute(img.attrib.get(attr))
+        if url:
+            return url
+    srcset = img.attrib.get("srcset") or img.attrib.get("data-srcset")
+    return page.absolute(srcset.split(",")[0].split()[0]) if srcset and srcset.strip() else None
+
+
+def _links(region: Selector | None, css: str | None, page: Page) -> list[Link]:
+    found: dict[str, Link] = {}
+    for link in region.css(css) if region is not None and css else ():
+        name = finders.node_text(link)
+        if name and name.lower() not in found:
+            found[name.lower()] = {"name": name, "url": page.absolute(link.attrib.get("href"))}
+    return list(found.values())
+
+
+def merge_authors(byline: list[Author], block: list[Author]) -> list[Author]:
+    """Return byline authors enriched by the author block's entries, the block's extras after.
+
+    The same author (same profile URL, or same name) is one entry, keeping the richest values.
+    """
+    merged: list[Author] = []
+    for author in [*byline, *block]:
+        twin = next(
+            (m for m in merged if (m["url"] and m["url"] == author["url"])
+             or m["name"].casefold() == author["name"].casefold()),
+            None,
+        )  # fmt: skip
+        if twin is None:
+            merged.append(dict(author))  # type: ignore[arg-type]
+            continue
+        for key in ("role", "bio", "url"):
+            twin[key] = twin[key] or author[key]  # type: ignore[literal-required]
+    return merged
+
+
+def run_design(design: Design, profile: SiteProfile, page: Page) -> dict[str, Any]:
+    """Return the fields *design*'s selectors and the scoped finders give on *page*.
+
+    ``fields`` keys: ``title``, ``content_type``, ``posted`` (an element with ``@datetime``
+    and/or date text), ``authors`` (profile links), ``programs``, ``image``, ``topics``.
+    Selectors of ``title``/``content_type``/``posted``/``authors``/``programs``/``image``
+    are relative to the hero, ``topics`` to the whole page.
+    """
+    hero = _first(page.sel, design.hero)
+    body = _first(page.sel, design.body)
+    css = design.fields
+    found: dict[str, Any] = {}
+    title = finders.node_text(_first(hero, css.get("title"))) if hero is not None else None
+    if title:
+        found["title"] = title
+    label = finders.node_text(_first(hero, css.get("content_type"))) if hero is not None else None
+    label = clean_text((label or "").strip(_BULLETS)) or design.content_type
+    if not label and design.is_publication:
+        path = page.canonical_url or page.url
+        label = next((v for k, v in profile.type_by_path.items() if k in path), None)
+    if label:
+        found["content_type"] = label
+    if hero is not None:
+        image = _image_src(_first(hero, css.get("image")), page)
+        if image:
+            found["image_url"] = image
+    if not design.is_publication:
+        return found
+
+    if hero is not None:
+        posted_node = _first(hero, css.get("posted"))
+        if posted_node is not None:
+            posted = parse_posted(
+                posted_node.attrib.get("datetime") or posted_node.xpath(".//@datetime").get(),
+                _date_text(posted_node),
+                page.html_language,
+            )
+            if posted.date or posted.raw:
+                found.update(posted_date=posted.date, posted_at=posted.at, posted_raw=posted.raw)
+        programs = _links(hero, css.get("programs"), page)
+    else:
+        programs = []
+    programs += [p for p in _links(page.sel, css.get("page_programs"), page) if p not in programs]
+    if programs:
+        found["programs"] = programs
+
+    byline = [finders.author_from_link(a["name"], a["url"]) for a in _links(hero, css.get("authors"), page)]
+    block = finders.find_heading_block(page.sel, finders.AUTHOR_HEADINGS)
+    authors = merge_authors(byline, finders.authors_in_block(block, page) if block is not None else [])  # type: ignore[arg-type]
+    if authors:
+        found["authors"] = authors
+
+    excerpt = finders.find_excerpt(body) if body is not None else None
+    if excerpt:
+        found["excerpt"] = excerpt
+    summary = finders.find_summary(body, {excerpt}) if body is not None else None
+    if summary:
+        found["summary"] = summary
+
+    button = finders.find_download_button(hero, page) if hero is not None else None
+    documents = []
+    for region in (hero, body):
+        if region is not None:
+            documents += [d for d in finders.find_documents(region, page) if d not in documents]
+    if button is None and body is not None:
+        button = finders.find_download_button(body, page)
+    if button:
+        documents = [button] + [d for d in documents if d["url"] != button["url"]]
+    if documents:
+        found["download_url"], found["downloads"] = documents[0]["url"], documents
+
+    topics = [t["name"] for t in _links(page.sel, css.get("topics"), page)]
+    if topics:
+        found["topics"] = topics
+    return found
+
+
+def _date_text(node: Selector) -> str | None:
+    """Return the date as shown: the element's text without screen-reader labels."""
+    parts = node.xpath(
+        ".//text()[not(ancestor::*[contains(@class, 'sr-text') or contains(@class, 'sr-only')"
+        " or contains(@class, 'visually-hidden')])]"
+    ).getall()
+    return clean_text(" ".join(parts))
+
+
+def from_site(page: Page, profile: SiteProfile) -> tuple[Design | None, dict[str, Any]]:
+    """Return the design the page matched (None when none did) and the fields it gave."""
+    design = profile.design_for(page)
+    if design is None:
+        return None, {}
+    return design, run_design(design, profile, page)

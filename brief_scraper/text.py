@@ -1,0 +1,89 @@
+"""Small text helpers: clean whitespace, join paragraphs, strip outer quotes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# \s in Python's re already covers NBSP and the other Unicode spaces; zero-width ones are not
+# spaces, so they are removed first.
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_SPACES_RE = re.compile(r"\s+")
+_OPEN_QUOTES = "\"'“”„«‹‘’‚"
+_CLOSE_QUOTES = "\"'”“»›’‘"
+
+
+def clean_text(value: str | None) -> str | None:
+    r"""Return *value* NFC-normalised, single-spaced and trimmed; None if nothing is left.
+
+    >>> clean_text("  Mexico\u00a0 Institute\n")
+    'Mexico Institute'
+    >>> clean_text(" \t ") is None
+    True
+    >>> clean_text(None) is None
+    True
+    """
+    if not value:
+        return None
+    text = _SPACES_RE.sub(" ", unicodedata.normalize("NFC", value).translate(_ZERO_WIDTH))
+    return text.strip() or None
+
+
+def join_paragraphs(paragraphs: Iterable[str | None]) -> str | None:
+    r"""Return the non-empty cleaned *paragraphs* joined by a blank line; None if none.
+
+    >>> join_paragraphs(["  One\n two ", "", None, "Three"])
+    'One two\n\nThree'
+    >>> join_paragraphs([" "]) is None
+    True
+    """
+    kept = [p for p in map(clean_text, paragraphs) if p]
+    return "\n\n".join(kept) or None
+
+
+def clean_paragraphs(value: str | None) -> str | None:
+    r"""Return multi-paragraph *value* cleaned, paragraphs kept apart by a blank line.
+
+    A paragraph break is a blank line; single newlines are ordinary spaces.
+
+    >>> clean_paragraphs("One\ntwo\n\n\n  Three ")
+    'One two\n\nThree'
+    """
+    if not value:
+        return None
+    return join_paragraphs(re.split(r"\n\s*\n", value))
+
+
+def strip_outer_quotes(value: str | None) -> str | None:
+    """Return *value* without one pair of quotation marks around the whole of it.
+
+    Inner quotes stay; a quote that opens but never closes is removed too, since pull quotes
+    are often cut.
+
+    >>> strip_outer_quotes('"The entry into force ... “intermestic” ... relevant."')
+    'The entry into force ... “intermestic” ... relevant.'
+    >>> strip_outer_quotes("“Cut short")
+    'Cut short'
+    >>> strip_outer_quotes('He said "no"')
+    'He said "no"'
+    """
+    if not value:
+        return None
+    text = value.strip()
+    if text[:1] in _OPEN_QUOTES and text[:1] not in "'’":
+        text = text[1:]
+        if text[-1:] in _CLOSE_QUOTES and text[-1:] not in "'’":
+            text = text[:-1]
+    return text.strip() or None
+
+
+def strip_prefix(value: str | None, pattern: str) -> str | None:
+    """Return *value* without a leading match of the case-insensitive regex *pattern*.
+
+    >>> strip_prefix("By: Brandon Gauthier", r"by\\b:?")
+    'Brandon Gauthier'
+    """
+    if not value:
+        return None
+    return clean_text(re.sub(rf"^\s*(?:{pattern})\s*", "", value, flags=re.IGNORECASE))

@@ -1,0 +1,1 @@
+"""Scrapy spiders: they discover pages and hand responses to ``brief_scraper.extract``."""
