@@ -19,6 +19,9 @@ logger = logging.getLogger(__name__)
 
 PROFILES: tuple[SiteProfile, ...] = (WILSON_CENTER,)
 POSTED_FIELDS = ("posted_date", "posted_at", "posted_raw")
+# Where a site design matched, the text heuristics may only add what no design selects:
+# they read the whole page, related cards included, and a design knows better.
+TEXT_FIELDS_BESIDE_A_DESIGN = frozenset({"series"})
 # What a page that is not a publication may still say about itself.
 NON_PUBLICATION_FIELDS = frozenset({"title", "content_type", "summary", "image_url", "language"})
 
@@ -84,7 +87,10 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
     if profile is not None:
         design, site_fields = from_site(page, profile)
         layers.append(("site", site_fields))
-    layers += [("jsonld", from_jsonld(page)), ("meta", from_meta(page)), ("text", from_text(page))]
+    text_fields = from_text(page)
+    if design is not None:
+        text_fields = {k: v for k, v in text_fields.items() if k in TEXT_FIELDS_BESIDE_A_DESIGN}
+    layers += [("jsonld", from_jsonld(page)), ("meta", from_meta(page)), ("text", text_fields)]
     if design is not None and not design.is_publication:
         layers = [
             (name, {k: v for k, v in found.items() if k in NON_PUBLICATION_FIELDS}) for name, found in layers

@@ -55,8 +55,12 @@ def parse_html(html: str | bytes, content_type: str | None = None) -> Selector:
     >>> parse_html(b"%PDF-1.7\\x00\\x01binary").css("h1").get() is None
     True
     """
-    text = _CONTROL_RE.sub("", decode_html(html, content_type))
+    text = decode_html(html, content_type) or "<html></html>"
     try:
-        return Selector(text=text or "<html></html>")
+        return Selector(text=text)
+    except ValueError:  # NUL or control characters: strip them only when lxml refuses them
+        pass
+    try:
+        return Selector(text=_CONTROL_RE.sub("", text).encode("utf-8", "replace").decode("utf-8"))
     except (ValueError, TypeError):
         return Selector(text="<html></html>")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lxml import etree
 from parsel import Selector, SelectorList
 
 from brief_scraper.dates import parse_posted
@@ -29,13 +30,26 @@ _SERIES_RE = re.compile(
 )
 AUTHOR_HEADINGS = frozenset({"author", "authors", "about the author", "about the authors",
                              "about the author(s)", "contributors", "written by", "autor",
-                             "autores", "sobre el autor", "sobre los autores"})  # fmt: skip
+                             "autora", "autores", "autoras", "sobre el autor", "sobre la autora",
+                             "sobre los autores"})  # fmt: skip
 PROFILE_PATH_RE = re.compile(r"/(?:person|people|experts?|staff|authors?|program|programs)/[^/?#]+")
 ORGANIZATION_PATH_RE = re.compile(r"/(?:program|programs|institute|center|organization)s?/")
-_HEADING_XPATH = (
-    ".//*[self::h2 or self::h3 or self::h4 or self::h5 or self::strong or self::span or self::div]"
-    "[string-length(normalize-space(.)) < 30][not(*[self::div or self::p or self::ul])]"
+_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+
+
+def _lower_text(expr: str = ".") -> str:
+    """XPath 1.0 has no lower-case(): translate() A-Z to a-z instead."""
+    return f"translate(normalize-space({expr}), '{_UPPER}', '{_LOWER}')"
+
+
+# Plain contains() tests: translate() on every link's text or href costs milliseconds a page.
+_DOWNLOAD_LINK_XPATH = (
+    ".//a[@href][contains(., 'ownload') or contains(., 'OWNLOAD') or contains(., 'escargar')"
+    " or contains(., 'ESCARGAR') or contains(@aria-label, 'ownload') or contains(@title, 'ownload')]"
 )
+# Compiled once and run on lxml nodes: parsel would wrap every text node in a Selector.
+_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
+_DOCUMENT_HREF_RE = re.compile(r"\.(?:pdf|docx?|epub|pptx?|xlsx?|csv|zip)(?:[?#]|$)", re.I)
 
 
 def split_names(value: str) -> list[str]:
@@ -57,8 +71,8 @@ def node_text(node: Selector | SelectorList | None) -> str | None:
     """Return the visible text of *node*, cleaned (scripts and styles left out)."""
     if node is None:
         return None
-    parts = node.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
-    return clean_text(" ".join(parts.getall()))
+    roots = [n.root for n in node] if isinstance(node, SelectorList) else [node.root]
+    return clean_text(" ".join(t for root in roots if not isinstance(root, str) for t in _VISIBLE_TEXT(root)))
 
 
 def paragraphs_text(node: Selector) -> str | None:
@@ -98,15 +112,24 @@ def is_series_sentence(text: str | None) -> bool:
 
 
 def find_heading_block(region: Selector, headings: frozenset[str]) -> Selector | None:
-    """Return the container of the first short heading whose text is one of *headings*."""
-    for heading in region.xpath(_HEADING_XPATH):
-        label = (node_text(heading) or "").lower().rstrip(":")
-        if label in headings:
-            container = heading.xpath("..")
-            # The heading's own wrapper may hold only the heading: climb to the block.
-            while container and len(node_text(container) or "") <= len(label) + 2:
-                container = container.xpath("..")
-            return container[0] if container else None
+    """Return the container of the first short heading whose text is one of *headings*.
+
+    Short text nodes are read straight from lxml and tested in Python: an XPath test of every
+    element's string value is quadratic on deep pages, and wrapping every text node in a
+    Selector costs more than the rest of the extraction.
+    """
+    for text in region.root.xpath(".//text()[string-length(normalize-space(.)) < 40]"):
+        if text.is_tail or " ".join(text.split()).lower().rstrip(":").strip() not in headings:
+            continue
+        heading = text.getparent()
+        if heading is None or heading.tag in ("a", "option", "script", "style", "title"):
+            continue
+        label_length = len(" ".join(text.split()))
+        container = heading.getparent()
+        # The heading's own wrapper may hold only the heading: climb to the block.
+        while container is not None and len(" ".join(container.text_content().split())) <= label_length + 2:
+            container = container.getparent()
+        return Selector(root=container, type="html") if container is not None else None
     return None
 
 
@@ -149,31 +172,32 @@ def author_from_link(name: str, url: str | None) -> Author:
     return {"name": name, "kind": kind, "role": None, "bio": None, "url": url}  # type: ignore[typeddict-item]
 
 
+_ROLE_XPATH = (
+    ".//*[contains(@class, 'position') or contains(@class, 'role') or contains(@class, 'job')"
+    " or contains(@class, 'affiliation') or contains(@class, 'subtitle')]"
+)
+_BIO_XPATH = ".//*[contains(@class, 'bio') or contains(@class, 'description') or contains(@class, 'blurb')]"
+
+
 def _author_from_entry(entry: Selector, name: str, href: str) -> Author:
-    role = None
-    for node in entry.xpath(
-        ".//*[contains(@class, 'position') or contains(@class, 'role') or contains(@class, 'job')"
-        " or contains(@class, 'affiliation') or contains(@class, 'subtitle')]"
-    ):
-        text = node_text(node)
-        if text and text != name:
-            role = text
-            break
+    role = next((t for t in map(node_text, entry.xpath(_ROLE_XPATH)) if t and t != name), None)
+    bio_nodes = entry.xpath(_BIO_XPATH) or entry.xpath(".//p")
     bio_parts = []
-    for paragraph in entry.xpath(".//p"):
-        text = node_text(paragraph)
+    for node in bio_nodes:
+        text = paragraphs_text(node)
         if not text or text in (name, role):
             continue
         text = _READ_MORE_RE.sub("", text).strip()
-        if text:
+        if text and text not in bio_parts:
             bio_parts.append(text)
-    kind = "organization" if ORGANIZATION_PATH_RE.search(href) else "person"
-    return {"name": name, "kind": kind, "role": role, "bio": join_paragraphs(bio_parts), "url": href}  # type: ignore[typeddict-item]
+    author = author_from_link(name, href)
+    author.update(role=role, bio="\n\n".join(bio_parts) or None)
+    return author
 
 
 def find_download_button(region: Selector, page: Page) -> Download | None:
     """Return the document behind a link labelled "Download" (or "Descargar") in *region*."""
-    for link in region.xpath(".//a[@href]"):
+    for link in region.xpath(_DOWNLOAD_LINK_XPATH):
         label = node_text(link) or link.attrib.get("aria-label", "") or link.attrib.get("title", "")
         if re.match(r"^\s*(download|descargar|télécharger|baixar)\b", label, re.I):
             url = page.absolute(link.attrib["href"])
@@ -185,8 +209,11 @@ def find_download_button(region: Selector, page: Page) -> Download | None:
 def find_documents(region: Selector, page: Page) -> list[Download]:
     """Return the documents on the page's own site linked from *region*, each once."""
     found: dict[str, Download] = {}
-    for link in region.xpath(".//a[@href]"):
-        url = page.absolute(link.attrib["href"])
+    for href in region.root.xpath(".//a/@href"):  # lxml strings: no Selector per link
+        if not _DOCUMENT_HREF_RE.search(href.strip()):
+            continue
+        link = Selector(root=href.getparent(), type="html")
+        url = page.absolute(href)
         if url and url not in found and is_document_url(url) and page.is_own(url):
             label = node_text(link) or url.rsplit("/", 1)[-1]
             found[url] = {"url": url, "label": label, "media_type": guess_media_type(url)}

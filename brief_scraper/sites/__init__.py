@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from brief_scraper.dates import parse_posted
@@ -111,6 +113,31 @@ def merge_authors(byline: list[Author], block: list[Author]) -> list[Author]:
     return merged
 
 
+def hero_region(design: Design, page: Page) -> Selector | None:
+    """Return the hero, or, when broken markup closed it early, the hero with what follows it.
+
+    A stray ``</div>`` can end the hero right after the title, leaving the byline, date and
+    Download button as its next siblings. Then the region is a copy of the hero and of those
+    siblings up to the body (or a related-content block), so no card is ever inside it.
+    """
+    hero = _first(page.sel, design.hero)
+    if hero is None or not design.fields.get("posted") or hero.css(design.fields["posted"]):
+        return hero
+    wrapper = etree.Element("div")
+    wrapper.append(deepcopy(hero.root))
+    for sibling in hero.root.itersiblings():
+        if not isinstance(sibling.tag, str):
+            continue
+        node = Selector(root=sibling, type="html")  # css() matches the node itself too
+        if node.css(design.body) or node.css(_CARD_MARKERS):
+            break
+        wrapper.append(deepcopy(sibling))
+    return Selector(root=wrapper, type="html")
+
+
+_CARD_MARKERS = ".related-content, .related-items, a.js-link-event-link, [class*='card']"
+
+
 def run_design(design: Design, profile: SiteProfile, page: Page) -> dict[str, Any]:
     """Return the fields *design*'s selectors and the scoped finders give on *page*.
 
@@ -119,7 +146,7 @@ def run_design(design: Design, profile: SiteProfile, page: Page) -> dict[str, An
     Selectors of ``title``/``content_type``/``posted``/``authors``/``programs``/``image``
     are relative to the hero, ``topics`` to the whole page.
     """
-    hero = _first(page.sel, design.hero)
+    hero = hero_region(design, page)
     body = _first(page.sel, design.body)
     css = design.fields
     found: dict[str, Any] = {}
