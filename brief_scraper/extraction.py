@@ -87,9 +87,7 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
     if profile is not None:
         design, site_fields = from_site(page, profile)
         layers.append(("site", site_fields))
-    text_fields = from_text(page)
-    if design is not None:
-        text_fields = {k: v for k, v in text_fields.items() if k in TEXT_FIELDS_BESIDE_A_DESIGN}
+    text_fields = from_text(page, TEXT_FIELDS_BESIDE_A_DESIGN if design is not None else None)
     layers += [("jsonld", from_jsonld(page)), ("meta", from_meta(page)), ("text", text_fields)]
     if design is not None and not design.is_publication:
         layers = [

@@ -48,9 +48,20 @@ class Page:
         """The language the page declares on ``<html lang>`` (raw), or None."""
         return clean_text(self.sel.xpath("/html/@lang | /html/@xml:lang").get())
 
+    @cached_property
+    def _absolute_cache(self) -> dict[str, str | None]:
+        return {}
+
     def absolute(self, href: str | None) -> str | None:
-        """Return *href* absolute against the page's base URL (http(s) only)."""
-        return absolute_url(href, self.base_url)
+        """Return *href* absolute against the page's base URL (http(s) only).
+
+        Memoised per page: a page resolves the same nav and profile links many times.
+        """
+        if href is None:
+            return None
+        if href not in self._absolute_cache:
+            self._absolute_cache[href] = absolute_url(href, self.base_url)
+        return self._absolute_cache[href]
 
     def is_own(self, url: str | None) -> bool:
         """Return whether *url* is on the page's own site."""

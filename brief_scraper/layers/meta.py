@@ -34,7 +34,7 @@ _TITLE_SEPARATORS_RE = re.compile(r"\s+(?:[|•·»:~/\\]|[-–—]{1,2}|::)\s+"
 def read_meta(page: Page) -> dict[str, list[str]]:
     """Return every ``<meta>`` value by its lower-case name/property/itemprop, in page order."""
     values: dict[str, list[str]] = {}
-    for meta in page.sel.xpath("//meta[@content]"):
+    for meta in page.sel.root.xpath("//meta[@content]"):  # lxml elements: no Selector per tag
         content = meta.attrib.get("content", "")
         for attr in ("property", "name", "itemprop", "http-equiv"):
             key = meta.attrib.get(attr)

@@ -88,7 +88,7 @@ def find_series(region: Selector, page: Page) -> Link | None:
 
     The link is the one inside the sentence whose text is the series name, if any.
     """
-    for paragraph in region.xpath(".//p[contains(translate(., 'SERIES', 'series'), 'series')]"):
+    for paragraph in region.xpath(".//p[contains(., 'series') or contains(., 'Series')]"):
         text = node_text(paragraph) or ""
         match = _SERIES_RE.search(text)
         if not match:
@@ -114,20 +114,19 @@ def is_series_sentence(text: str | None) -> bool:
 def find_heading_block(region: Selector, headings: frozenset[str]) -> Selector | None:
     """Return the container of the first short heading whose text is one of *headings*.
 
-    Short text nodes are read straight from lxml and tested in Python: an XPath test of every
-    element's string value is quadratic on deep pages, and wrapping every text node in a
-    Selector costs more than the rest of the extraction.
+    Elements are walked in Python with lxml: an XPath test on every text node costs more than
+    the rest of the extraction, and wrapping each node in a Selector more still.
     """
-    for text in region.root.xpath(".//text()[string-length(normalize-space(.)) < 40]"):
-        if text.is_tail or " ".join(text.split()).lower().rstrip(":").strip() not in headings:
+    for heading in region.root.iter():
+        text = heading.text
+        if not text or len(text) > 80 or heading.tag in ("a", "option", "script", "style", "title"):
             continue
-        heading = text.getparent()
-        if heading is None or heading.tag in ("a", "option", "script", "style", "title"):
+        label = " ".join(text.split())
+        if label.lower().rstrip(":").strip() not in headings:
             continue
-        label_length = len(" ".join(text.split()))
         container = heading.getparent()
         # The heading's own wrapper may hold only the heading: climb to the block.
-        while container is not None and len(" ".join(container.text_content().split())) <= label_length + 2:
+        while container is not None and len(" ".join(container.text_content().split())) <= len(label) + 2:
             container = container.getparent()
         return Selector(root=container, type="html") if container is not None else None
     return None
@@ -264,31 +263,37 @@ def main_region(page: Page) -> Selector:
     return page.sel
 
 
-def from_text(page: Page) -> dict[str, Any]:
-    """Return what the page's visible labels and phrases give."""
+def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any]:
+    """Return what the page's visible labels and phrases give (only *wanted* fields, if set)."""
+
+    def want(*names: str) -> bool:
+        return wanted is None or any(n in wanted for n in names)
+
     region = main_region(page)
     found: dict[str, Any] = {}
-    series = find_series(region, page)
+    series = find_series(region, page) if want("series") else None
     if series:
         found["series"] = series
-    block = find_heading_block(region, AUTHOR_HEADINGS)
+    block = find_heading_block(region, AUTHOR_HEADINGS) if want("authors") else None
     if block is not None:
         authors = authors_in_block(block, page)
         if authors:
             found["authors"] = authors
-    button = find_download_button(region, page)
-    documents = find_documents(region, page)
-    if button:
-        documents = [button] + [d for d in documents if d["url"] != button["url"]]
-    if documents:
-        found["download_url"], found["downloads"] = documents[0]["url"], documents
-    for h1 in region.xpath(".//h1"):
+    if want("download_url", "downloads"):
+        button = find_download_button(region, page)
+        documents = find_documents(region, page)
+        if button:
+            documents = [button] + [d for d in documents if d["url"] != button["url"]]
+        if documents:
+            found["download_url"], found["downloads"] = documents[0]["url"], documents
+    for h1 in region.xpath(".//h1") if want("title") else ():
         title = node_text(h1)
         if title and not _is_hidden(h1):
             found["title"] = title
             break
-    found.update(find_labelled_date(region, page))
-    excerpt = find_excerpt(region)
+    if want("posted_date"):
+        found.update(find_labelled_date(region, page))
+    excerpt = find_excerpt(region) if want("excerpt") else None
     if excerpt:
         found["excerpt"] = excerpt
     return found
