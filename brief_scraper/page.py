@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from parsel import Selector
 
 from brief_scraper.text import clean_text
 from brief_scraper.urls import absolute_url, host_of
+
+# Tags that page-level lookups need, gathered in one walk: each ``//tag`` XPath is a walk of
+# its own over the whole tree, and lxml's iter() over a tag set is several times cheaper.
+INDEXED_TAGS = ("meta", "link", "base", "script", "title", "main", "article", "h1", "time")
 
 
 @dataclass
@@ -20,21 +25,32 @@ class Page:
     extra_hosts: frozenset[str] = frozenset()
 
     @cached_property
+    def _tag_index(self) -> dict[str, list[Any]]:
+        index: dict[str, list[Any]] = {tag: [] for tag in INDEXED_TAGS}
+        root = self.sel.root
+        if hasattr(root, "iter"):
+            for element in root.iter(*INDEXED_TAGS):
+                index[element.tag].append(element)
+        return index
+
+    def elements(self, tag: str) -> list[Any]:
+        """Return the page's lxml elements of *tag* (one of INDEXED_TAGS), in page order."""
+        return self._tag_index[tag]
+
+    @cached_property
     def base_url(self) -> str:
         """URL that relative links resolve against: ``<base href>``, else the page URL."""
-        base = self.sel.xpath("//head/base/@href").get()
+        base = next((b.get("href") for b in self.elements("base") if b.get("href")), None)
         return absolute_url(base, self.url) or self.url if base else self.url
 
     @cached_property
     def canonical_url(self) -> str | None:
         """The page's ``<link rel=canonical>`` as an absolute http(s) URL, or None."""
-        for href in self.sel.xpath(
-            "//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONICAL',"
-            " 'canonical')), ' '), ' canonical ')]/@href"
-        ).getall():
-            url = absolute_url(href, self.base_url)
-            if url:
-                return url
+        for link in self.elements("link"):
+            if "canonical" in (link.get("rel") or "").lower().split():
+                url = absolute_url(link.get("href"), self.base_url)
+                if url:
+                    return url
         return None
 
     @cached_property
@@ -46,7 +62,10 @@ class Page:
     @cached_property
     def html_language(self) -> str | None:
         """The language the page declares on ``<html lang>`` (raw), or None."""
-        return clean_text(self.sel.xpath("/html/@lang | /html/@xml:lang").get())
+        root = self.sel.root
+        if not hasattr(root, "get"):
+            return None
+        return clean_text(root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang"))
 
     @cached_property
     def _absolute_cache(self) -> dict[str, str | None]:

@@ -141,9 +141,10 @@ def pick_main_node(nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
 def from_jsonld(page: Page) -> dict[str, Any]:
     """Return the fields the page's JSON-LD gives for its publication."""
     nodes: list[dict[str, Any]] = []
-    for raw in page.sel.xpath(
-        "//script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]/text()"
-    ).getall():
+    for script in page.elements("script"):
+        if "ld+json" not in (script.get("type") or "").lower():
+            continue
+        raw = script.text or ""
         nodes.extend(iter_nodes(load_jsonld(raw)))
     node = pick_main_node(nodes)
     if node is None:

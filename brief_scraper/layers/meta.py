@@ -34,8 +34,8 @@ _TITLE_SEPARATORS_RE = re.compile(r"\s+(?:[|•·»:~/\\]|[-–—]{1,2}|::)\s+"
 def read_meta(page: Page) -> dict[str, list[str]]:
     """Return every ``<meta>`` value by its lower-case name/property/itemprop, in page order."""
     values: dict[str, list[str]] = {}
-    for meta in page.sel.root.xpath("//meta[@content]"):  # lxml elements: no Selector per tag
-        content = meta.attrib.get("content", "")
+    for meta in page.elements("meta"):
+        content = meta.get("content") or ""
         for attr in ("property", "name", "itemprop", "http-equiv"):
             key = meta.attrib.get(attr)
             if key and content.strip():
@@ -131,7 +131,9 @@ def from_meta(page: Page) -> dict[str, Any]:
     meta = read_meta(page)
     found: dict[str, Any] = {}
     names = site_names(page, meta)
-    title = first_meta(meta, TITLE_KEYS) or clean_text(page.sel.xpath("//title[1]//text()").get())
+    title = first_meta(meta, TITLE_KEYS) or next(
+        (clean_text(t.text_content()) for t in page.elements("title")), None
+    )
     title = strip_site_suffix(title, names)
     if title:
         found["title"] = title

@@ -255,11 +255,10 @@ def find_labelled_date(region: Selector, page: Page) -> dict[str, Any]:
 
 
 def main_region(page: Page) -> Selector:
-    """Return the page's main content region: ``<main>``, ``<article>``, else ``<body>``."""
-    for xpath in ("//main", "//*[@role='main']", "//article", "//body", "/*"):
-        found = page.sel.xpath(xpath)
-        if found:
-            return found[0]
+    """Return the page's main content region: ``<main>``, ``<article>``, else the whole page."""
+    for tag in ("main", "article"):
+        for element in page.elements(tag):
+            return Selector(root=element, type="html")
     return page.sel
 
 

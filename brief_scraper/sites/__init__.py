@@ -40,16 +40,18 @@ class Design:
     url_pattern: str | None = None  # regex on the URL path that also identifies the design
     content_type: str | None = None  # fixed label, for pages that are not publications
     is_publication: bool = True  # False: a program or person page; invent no article fields
+    # True: the body is the article itself, and only a publication's quote + summary layout
+    # (a paragraph after the excerpt) has a summary; otherwise the meta description serves.
+    summary_needs_excerpt: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class SiteProfile:
-    """A site the project knows: its key, hosts, designs, and how its types are labelled."""
+    """A site the project knows: its key, hosts and designs (tried in order)."""
 
     key: str
     hosts: frozenset[str]
     designs: tuple[Design, ...]
-    type_by_path: Mapping[str, str] = field(default_factory=dict)  # "/article/" -> "Article"
 
     def matches(self, page: Page) -> bool:
         """Return whether *page* is on one of this site's hosts (canonical or fetched)."""
@@ -84,9 +86,19 @@ def _image_src(img: Selector | None, page: Page) -> str | None:
     return page.absolute(srcset.split(",")[0].split()[0]) if srcset and srcset.strip() else None
 
 
+# Related-content cards, tiles and teasers: page-wide selectors never read inside them.
+_IN_CARD_XPATH = (
+    "ancestor::*[contains(@class, 'related') or contains(@class, 'card') or contains(@class, 'tile')"
+    " or contains(@class, 'teaser')]"
+)
+
+
 def _links(region: Selector | None, css: str | None, page: Page) -> list[Link]:
+    """Return the named links *css* selects in *region*, each name once, none from a card."""
     found: dict[str, Link] = {}
     for link in region.css(css) if region is not None and css else ():
+        if link.xpath(_IN_CARD_XPATH):
+            continue
         name = finders.node_text(link)
         if name and name.lower() not in found:
             found[name.lower()] = {"name": name, "url": page.absolute(link.attrib.get("href"))}
@@ -155,9 +167,6 @@ def run_design(design: Design, profile: SiteProfile, page: Page) -> dict[str, An
         found["title"] = title
     label = finders.node_text(_first(hero, css.get("content_type"))) if hero is not None else None
     label = clean_text((label or "").strip(_BULLETS)) or design.content_type
-    if not label and design.is_publication:
-        path = page.canonical_url or page.url
-        label = next((v for k, v in profile.type_by_path.items() if k in path), None)
     if label:
         found["content_type"] = label
     if hero is not None:
@@ -193,7 +202,9 @@ def run_design(design: Design, profile: SiteProfile, page: Page) -> dict[str, An
     excerpt = finders.find_excerpt(body) if body is not None else None
     if excerpt:
         found["excerpt"] = excerpt
-    summary = finders.find_summary(body, {excerpt}) if body is not None else None
+    summary = None
+    if body is not None and (excerpt or not design.summary_needs_excerpt):
+        summary = finders.find_summary(body, {excerpt})
     if summary:
         found["summary"] = summary
 

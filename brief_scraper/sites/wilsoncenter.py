@@ -41,6 +41,7 @@ DESIGN_B = Design(
         "topics": "div.tags-items a:not([href*='/program/'])",
         "page_programs": "div.tags-items a[href*='/program/']",
     },
+    summary_needs_excerpt=True,
 )
 
 DESIGN_C = Design(
@@ -58,6 +59,7 @@ DESIGN_C = Design(
         "topics": ".tags a[href*='/issue-term/'], a.tag[href*='/issue-term/']",
         "page_programs": ".tags a[href*='/program/'], a.tag[href*='/program/']",
     },
+    summary_needs_excerpt=True,
 )
 
 PERSON = Design(
@@ -65,7 +67,10 @@ PERSON = Design(
     marker=".expert-hero-name",
     hero=".expert-hero, body",
     body="main, body",
-    fields={"title": ".expert-hero-name h1, h1.expert-hero-name, .expert-hero-name"},
+    fields={
+        "title": ".expert-hero-name h1, h1.expert-hero-name, .expert-hero-name",
+        "image": ".expert-hero img, img[src*='/person/']",
+    },
     url_pattern=r"^/person/",
     content_type="Person",
     is_publication=False,
@@ -86,9 +91,4 @@ WILSON_CENTER = SiteProfile(
     key="wilsoncenter",
     hosts=frozenset({"wilsoncenter.org"}),
     designs=(PERSON, PROGRAM, DESIGN_A, DESIGN_B, DESIGN_C),
-    type_by_path={
-        "/publication/": "Publication",
-        "/article/": "Article",
-        "/blog-post/": "Blog Post",
-    },
 )
