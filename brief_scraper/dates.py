@@ -75,11 +75,25 @@ def _day(moment: date) -> str | None:
     return moment.strftime("%Y-%m-%d") if MIN_YEAR <= moment.year <= MAX_YEAR else None
 
 
+# Date-shaped pieces of longer text ("Veröffentlicht am 5. April 2017 von ..."), tried in turn.
+_NUMERIC_DMY_RE = re.compile(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\b")
+_NUMERIC_YMD_RE = re.compile(r"\b(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b")
+_NUMERIC_SLASH_RE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+_WORDY_RES = (
+    re.compile(r"\b[^\W\d_]{3,12}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b"),  # March 11, 2020
+    re.compile(
+        r"\b\d{1,2}(?:st|nd|rd|th)?\.?\s+(?:de\s+)?[^\W\d_]{3,12}\.?,?\s+(?:de\s+)?\d{4}\b"
+    ),  # 5. April 2017
+)
+
+
 def parse_date_text(text: str | None, language: str | None = None) -> str | None:
     """Return ``YYYY-MM-DD`` for a date written for people, in the page's *language*.
 
-    English month names are read with ``strptime``; anything else goes to dateparser with
-    ``languages=[language]`` (or English and Spanish when the page does not say).
+    A short text is read whole; a longer one by its date-shaped pieces. Numbers go through
+    regexes (day.month.year; month/day/year only for English pages), English month names
+    through ``strptime``, anything else through dateparser with ``languages=[language]`` (or
+    English and Spanish when the page does not say).
 
     >>> parse_date_text("Posted date/time: March 17, 2025")
     '2025-03-17'
@@ -87,6 +101,10 @@ def parse_date_text(text: str | None, language: str | None = None) -> str | None
     '2020-12-10'
     >>> parse_date_text("Jan 15, 2018")
     '2018-01-15'
+    >>> parse_date_text("Veröffentlicht am 5. April 2017 von Anna", "de")
+    '2017-04-05'
+    >>> parse_date_text("12.03.2021, 14:00 Uhr", "de"), parse_date_text("11/01/2023 12:43", "en")
+    ('2021-03-12', '2023-11-01')
     >>> parse_date_text("March 2020") is None
     True
     >>> parse_date_text("") is None
@@ -95,17 +113,47 @@ def parse_date_text(text: str | None, language: str | None = None) -> str | None
     if not text:
         return None
     cleaned = _LABEL_RE.sub("", " ".join(text.split()))
-    if not cleaned or len(cleaned) > 60 or not re.search(r"\d", cleaned):
+    if not cleaned or len(cleaned) > 200 or not re.search(r"\d", cleaned):
         return None
     iso_day, _ = parse_iso(cleaned)
     if iso_day:
         return iso_day
-    for fmt in _ENGLISH_FORMATS:
+    day = _parse_numeric(cleaned, language)
+    if day:
+        return day
+    pieces = [cleaned] if len(cleaned) <= 40 else []
+    pieces += [m.group(0) for rx in _WORDY_RES for m in rx.finditer(cleaned)]
+    for piece in pieces:
+        for fmt in _ENGLISH_FORMATS:
+            try:
+                return _day(datetime.strptime(piece.replace(",", ", ").replace("  ", " "), fmt))
+            except ValueError:
+                continue
+        day = _parse_with_dateparser(piece, _languages_for(language))
+        if day:
+            return day
+    return None
+
+
+def _parse_numeric(text: str, language: str | None) -> str | None:
+    for regex, order in ((_NUMERIC_YMD_RE, "ymd"), (_NUMERIC_DMY_RE, "dmy"), (_NUMERIC_SLASH_RE, "slash")):
+        match = regex.search(text)
+        if not match:
+            continue
+        a, b, c = map(int, match.groups())
+        if order == "ymd":
+            year, month, day = a, b, c
+        elif order == "dmy":
+            day, month, year = a, b, c
+        else:  # m/d/Y in English, d/m/Y elsewhere; a day over 12 settles it either way
+            english = (language or "en").lower().startswith("en")
+            month, day = (a, b) if (english and a <= 12) or b > 12 else (b, a)
+            year = c
         try:
-            return _day(datetime.strptime(cleaned, fmt))
+            return _day(date(year, month, day))
         except ValueError:
             continue
-    return _parse_with_dateparser(cleaned, _languages_for(language))
+    return None
 
 
 def _languages_for(language: str | None) -> tuple[str, ...]:
@@ -137,5 +185,36 @@ def parse_posted(machine: str | None, text: str | None, language: str | None = N
     raw = " ".join(_LABEL_RE.sub("", text).split()) if text else None
     day, at = parse_iso(machine)
     if not day:
-        day = parse_date_text(raw, language)
+        day = parse_date_text(raw, language) or parse_date_text(machine, language)
     return Posted(day, at, raw or (machine.strip() if machine and machine.strip() else None))
+
+
+# /2023/11/08/, /2023-11-08-, /20231108/ in a URL's path: the day a site filed a story under.
+_URL_DATE_RES = (
+    re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?:/|$|[-_])"),
+    re.compile(r"[/_-]((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)"),
+    re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:/|$|[-_])"),
+)
+
+
+def date_from_url(url: str | None) -> str | None:
+    """Return the ``YYYY-MM-DD`` a URL's path carries, or None (a month alone is no day).
+
+    >>> date_from_url("https://nypost.com/2023/11/08/news/some-story/")
+    '2023-11-08'
+    >>> date_from_url("https://example.org/blog/2019-01-01-new-year.html")
+    '2019-01-01'
+    >>> date_from_url("https://example.org/2018/06/privacy.html") is None
+    True
+    """
+    if not url:
+        return None
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    for regex in _URL_DATE_RES:
+        match = regex.search(path)
+        if match:
+            try:
+                return _day(date(*map(int, match.groups())))
+            except ValueError:
+                continue
+    return None

@@ -10,6 +10,7 @@ from brief_scraper.layers.meta import from_meta
 from brief_scraper.layers.text import from_text
 from brief_scraper.page import Page
 from brief_scraper.parsing import parse_html
+from brief_scraper.reconcile import reconcile
 from brief_scraper.record import EXTRACTED_FIELDS, empty_record
 from brief_scraper.sites import SiteProfile, from_site
 from brief_scraper.sites.wilsoncenter import WILSON_CENTER
@@ -93,4 +94,7 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
         layers = [
             (name, {k: v for k, v in found.items() if k in NON_PUBLICATION_FIELDS}) for name, found in layers
         ]
-    return merge(record, layers)
+    record = merge(record, layers)
+    if design is None:
+        record = reconcile(record, dict(layers), page.url)
+    return record

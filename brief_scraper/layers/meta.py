@@ -3,6 +3,7 @@ Dublin Core, ``<title>`` and the declared language."""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -20,6 +21,8 @@ DATE_KEYS = (
     "dcterms.date", "dcterms.created", "date", "pubdate", "publishdate", "publish-date",
     "parsely-pub-date", "sailthru.date", "datepublished", "originalpublicationdate",
 )  # fmt: skip
+MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "dateModified", "datemodified",
+                 "last-modified", "dc.date.modified", "dcterms.modified")  # fmt: skip
 AUTHOR_KEYS = ("citation_author", "dc.creator", "dcterms.creator", "author", "parsely-author",
                "sailthru.author", "article:author", "byl")  # fmt: skip
 SUMMARY_KEYS = ("description", "og:description", "twitter:description", "dc.description",
@@ -39,7 +42,9 @@ def read_meta(page: Page) -> dict[str, list[str]]:
         for attr in ("property", "name", "itemprop", "http-equiv"):
             key = meta.attrib.get(attr)
             if key and content.strip():
-                values.setdefault(key.strip().lower(), []).append(content)
+                # Some CMSs escape twice, leaving "&amp;" or "&#8211;" in the parsed value.
+                value = html.unescape(content) if "&" in content else content
+                values.setdefault(key.strip().lower(), []).append(value)
     return values
 
 
@@ -101,14 +106,27 @@ def site_names(page: Page, meta: dict[str, list[str]]) -> list[str]:
     return [n.lstrip("@") for n in names if n]
 
 
-def _authors(meta: dict[str, list[str]]) -> list[Author]:
+def is_site_name(name: str, site_names: list[str]) -> bool:
+    """Return whether *name* is the site's own name (a publisher, not a byline).
+
+    >>> is_site_name("Perez Hilton", ["PerezHilton", "perezhilton.com"])
+    True
+    >>> is_site_name("Jane Doe", ["Example News", "example.org"])
+    False
+    """
+    squashed = _squash(name)
+    names = {_squash(n) for n in site_names} | {_squash(n.rsplit(".", 1)[0]) for n in site_names if "." in n}
+    return bool(squashed) and any(squashed == n or (len(n) > 4 and n in squashed) for n in names if n)
+
+
+def _authors(meta: dict[str, list[str]], site: list[str]) -> list[Author]:
     from brief_scraper.layers.text import split_names
 
     for key in AUTHOR_KEYS:
         names = []
         for value in meta.get(key, ()):
             text = clean_text(value)
-            if not text or text.startswith(("http://", "https://", "@")):
+            if not text or text.startswith(("http://", "https://", "@")) or is_site_name(text, site):
                 continue
             names.extend(split_names(text) if key != "citation_author" else [text])
         if names:
@@ -144,7 +162,10 @@ def from_meta(page: Page) -> dict[str, Any]:
             continue
         found.update(posted_date=posted.date, posted_at=posted.at, posted_raw=posted.raw)
         break
-    authors = _authors(meta)
+    modified = first_meta(meta, MODIFIED_KEYS)
+    if modified:  # not a record field: the last resort when nothing gives a publication date
+        found["modified_date"] = parse_posted(modified, None, page.html_language).date
+    authors = _authors(meta, names)
     if authors:
         found["authors"] = authors
     summary = clean_paragraphs(first_meta(meta, SUMMARY_KEYS))

@@ -245,12 +245,31 @@ def find_summary(region: Selector, skip: set[str | None]) -> str | None:
     return None
 
 
-def find_labelled_date(region: Selector, page: Page) -> dict[str, Any]:
-    """Return posted_* from a "Posted date/time:"-style label and its ``<time>``."""
-    for time in region.xpath(".//time"):
-        posted = parse_posted(time.attrib.get("datetime"), node_text(time), page.html_language)
-        if posted.date or posted.raw:
-            return {"posted_date": posted.date, "posted_at": posted.at, "posted_raw": posted.raw}
+# Where pages show their date, most specific first. Each is tried in the main region, then on
+# the whole page; the first that parses wins.
+_DATE_XPATHS = (
+    ".//*[@itemprop='datePublished']",
+    ".//time[@pubdate or contains(@class, 'publish') or contains(@class, 'entry-date')"
+    " or contains(@class, 'post-date')]",
+    ".//abbr[contains(@class, 'published')][@title]",
+    ".//time[@datetime]",
+    ".//*[contains(@class, 'entry-date') or contains(@class, 'post-date') or contains(@class, 'published')"
+    " or contains(@class, 'pubdate') or contains(@class, 'article-date') or contains(@class, 'posted-on')"
+    " or contains(@class, 'date-published') or contains(@class, 'publish-date')][string-length(.) < 80]",
+    ".//time",
+    ".//*[contains(@class, 'date') or contains(@class, 'Date') or contains(@class, 'datum')]"
+    "[string-length(.) < 60]",
+)
+
+
+def find_visible_date(region: Selector, page: Page) -> dict[str, Any]:
+    """Return posted_* from the date a page shows: microdata, ``<time>``, date-classed text."""
+    for xpath in _DATE_XPATHS:
+        for node in region.xpath(xpath)[:5]:
+            machine = node.attrib.get("datetime") or node.attrib.get("content") or node.attrib.get("title")
+            posted = parse_posted(machine, node_text(node), page.html_language)
+            if posted.date:
+                return {"posted_date": posted.date, "posted_at": posted.at, "posted_raw": posted.raw}
     return {}
 
 
@@ -274,10 +293,17 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any
     if series:
         found["series"] = series
     block = find_heading_block(region, AUTHOR_HEADINGS) if want("authors") else None
-    if block is not None:
-        authors = authors_in_block(block, page)
-        if authors:
-            found["authors"] = authors
+    authors = authors_in_block(block, page) if block is not None else []
+    if not authors and want("authors"):
+        from brief_scraper.layers.bylines import find_byline_authors
+        from brief_scraper.layers.meta import read_meta, site_names
+
+        names = {n.casefold() for n in site_names(page, read_meta(page))}
+        authors = find_byline_authors(region, page, names) or (
+            find_byline_authors(page.sel, page, names) if region is not page.sel else []
+        )
+    if authors:
+        found["authors"] = authors
     if want("download_url", "downloads"):
         button = find_download_button(region, page)
         documents = find_documents(region, page)
@@ -291,7 +317,10 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any
             found["title"] = title
             break
     if want("posted_date"):
-        found.update(find_labelled_date(region, page))
+        found.update(
+            find_visible_date(region, page)
+            or (find_visible_date(page.sel, page) if region is not page.sel else {})
+        )
     excerpt = find_excerpt(region) if want("excerpt") else None
     if excerpt:
         found["excerpt"] = excerpt

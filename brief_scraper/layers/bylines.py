@@ -1,0 +1,111 @@
+"""Bylines: the author names a page shows near its headline, for pages without metadata.
+
+Sites mark bylines in a few recurring ways: ``rel="author"`` links, schema.org microdata
+(``itemprop="author"``), and class names with "author" or "byline" in them. Names are read
+from the innermost such element, cleaned of "By", dates and job titles, and checked to look
+like names (no URLs, no e-mail, not the site's own name).
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsel import Selector
+
+from brief_scraper.page import Page
+from brief_scraper.record import Author
+from brief_scraper.text import clean_text
+
+# Innermost first: a name element inside a byline beats the byline's whole text.
+_BYLINE_XPATHS = (
+    ".//*[@itemprop='author']//*[@itemprop='name']",
+    ".//a[@rel='author' or contains(concat(' ', @rel, ' '), ' author ')]",
+    ".//*[contains(@class, 'author-name') or contains(@class, 'author__name')"
+    " or contains(@class, 'authorName') or contains(@class, 'byline__name')"
+    " or contains(@class, 'byline-name') or contains(@class, 'author_name')]",
+    ".//*[contains(@class, 'vcard')]//*[contains(concat(' ', @class, ' '), ' fn ')]",
+    ".//*[@itemprop='author']",
+    ".//*[contains(@class, 'byline') or contains(@class, 'Byline')]",
+    ".//*[(contains(@class, 'author') or contains(@class, 'Author'))"
+    " and not(contains(@class, 'authors-block')) and not(contains(@class, 'author-bio'))"
+    " and not(contains(@class, 'author-image'))]",
+)
+_PREFIX_RE = re.compile(
+    r"^\s*(?:(?:written|posted|published|reported|story|text|photos?)\s+)?(?:by|von|par|por|de|door|af|av)\s*:?\s+",
+    re.I,
+)
+_CUT_RE = re.compile(
+    r"\s*(?:\||•|·|—|–|\bon\s+\w+\s+\d|\bpublished\b|\bupdated\b|\bposted\b|\d{1,2}[./]\d{1,2}[./]\d{2,4}"
+    r"|\d{4}-\d{2}-\d{2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d).*$",
+    re.I,
+)
+_SPLIT_RE = re.compile(r"\s*(?:,\s*and\s+|\s+and\s+|\s+und\s+|\s+et\s+|\s+y\s+|\s*&\s*|;|,)\s*", re.I)
+_NOT_A_NAME_RE = re.compile(
+    r"https?:|www\.|@|\.(?:com|de|org|net|fr|co|uk|info|ch|at)\b|\d|^(?:admin|administrator|author|autor"
+    r"|editor|staff|redaktion|guest|anonymous|unknown|comments?|share|follow|about|more)$",
+    re.I,
+)
+_UI_WORDS_RE = re.compile(
+    r"\b(?:share|facebook|twitter|linkedin|instagram|whatsapp|follow|comments?|e-?mail|print|subscribe"
+    r"|posts?|view|read|profile|contact|newsletter|articles?|beiträge|artikel|archive|search|menu|login"
+    r"|sign|home|news|updated|published|min|minutes?)\b",
+    re.I,
+)
+_MAX_AUTHORS = 6
+
+
+def looks_like_name(text: str, site_names: set[str]) -> bool:
+    """Return whether *text* can be a person's or an organization's name in a byline.
+
+    >>> looks_like_name("Jane Doe", set()), looks_like_name("Follow", set())
+    (True, False)
+    >>> looks_like_name("Read the full story at example.com", set())
+    False
+    """
+    words = text.split()
+    if not 1 <= len(words) <= 5 or len(text) > 60 or _NOT_A_NAME_RE.search(text) or _UI_WORDS_RE.search(text):
+        return False
+    if text.casefold() in site_names:
+        return False
+    return any(w[:1].isupper() for w in words) or len(words) == 1
+
+
+def names_in_byline(text: str | None, site_names: set[str]) -> list[str]:
+    """Return the names a byline's text gives, without "By", dates and titles.
+
+    >>> names_in_byline("By Jane Doe and John Roe | March 3, 2024", set())
+    ['Jane Doe', 'John Roe']
+    >>> names_in_byline("Von Max Mustermann, 12.03.2021", set())
+    ['Max Mustermann']
+    >>> names_in_byline("Share on Facebook", set())
+    []
+    """
+    cleaned = clean_text(text)
+    if not cleaned or len(cleaned) > 200:
+        return []
+    cleaned = _CUT_RE.sub("", _PREFIX_RE.sub("", cleaned)).strip(" ,:-")
+    names = []
+    for part in _SPLIT_RE.split(cleaned):
+        name = clean_text(part.strip(" ,:-"))
+        if name and looks_like_name(name, site_names) and name not in names:
+            names.append(name)
+    return names[:_MAX_AUTHORS]
+
+
+def find_byline_authors(region: Selector, page: Page, site_names: set[str]) -> list[Author]:
+    """Return the authors of the first byline found in *region*, most specific markup first."""
+    from brief_scraper.layers.text import node_text
+
+    for xpath in _BYLINE_XPATHS:
+        nodes = region.xpath(xpath)
+        names: list[str] = []
+        for node in nodes[: _MAX_AUTHORS * 2]:
+            for name in names_in_byline(node_text(node), site_names):
+                if name not in names:
+                    names.append(name)
+        if names:
+            return [
+                {"name": n, "kind": "person", "role": None, "bio": None, "url": None}
+                for n in names[:_MAX_AUTHORS]
+            ]
+    return []

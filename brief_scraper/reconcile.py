@@ -1,0 +1,74 @@
+"""Cross-layer checks after the merge: where a lower layer holds better evidence.
+
+The merge takes each field from the highest layer that has it. Two fields need a second
+look on pages no site profile knows: the title (metadata titles carry site names, get cut
+with "...", or are social-media variants of the headline the page shows) and the day (a
+machine time in UTC can land a day off the day the site filed the story under in its URL).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import Any
+
+from brief_scraper.dates import date_from_url
+
+_ELLIPSIS_RE = re.compile(r"\s*(?:\.\.\.|…)$")
+_WORD_RE = re.compile(r"\w+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD_RE.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def headline_fits(headline: str, meta_title: str) -> bool:
+    """Return whether the page's visible headline is the publication's title.
+
+    It is when the metadata title is the headline plus a site name, the headline cut short,
+    or a variant sharing most of its words; a logo or section name in an ``<h1>`` is not.
+
+    >>> headline_fits("Der Lange und die alte Dame", "Der Lange und die alte Dame | Hertha BSC Blog")
+    True
+    >>> headline_fits("Ivanka Trump shares message about resilience after visiting a kibbutz",
+    ...               "Ivanka Trump shares message about resilience after...")
+    True
+    >>> headline_fits("Geschichte", "Klänge des Verschweigens")
+    False
+    """
+    head, meta = _words(headline), _words(meta_title)
+    if not head or not meta or head == meta:
+        return False
+    cut = _ELLIPSIS_RE.search(meta_title)
+    if cut and head[: len(meta) - 1] == meta[:-1] and len(head) >= len(meta):
+        return True
+    if len(head) >= 2 and (meta[: len(head)] == head or meta[-len(head) :] == head):
+        return True  # the metadata title is the headline with the site's name around it
+    shared = len(set(head) & set(meta)) / len(set(head))
+    return len(head) >= 4 and shared >= 0.6
+
+
+def reconcile(record: dict[str, Any], layers: dict[str, dict[str, Any]], url: str) -> dict[str, Any]:
+    """Correct title and day from lower layers' evidence; the site layer is never overruled."""
+    provenance = record["provenance"]
+    headline = layers.get("text", {}).get("title")
+    from_metadata = provenance.get("title") in ("jsonld", "meta")
+    if headline and record["title"] and from_metadata and headline_fits(headline, record["title"]):
+        record["title"], provenance["title"] = headline, "text"
+    if provenance.get("posted_date") == "site":
+        return record
+    url_day = date_from_url(url)
+    if url_day and (not record["posted_date"] or _days_apart(url_day, record["posted_date"]) == 1):
+        record["posted_date"], provenance["posted_date"] = url_day, "text"
+    if not record["posted_date"]:
+        modified = next(
+            (found["modified_date"] for found in layers.values() if found.get("modified_date")), None
+        )
+        if modified:
+            record["posted_date"], provenance["posted_date"] = modified, "meta"
+    return record
+
+
+def _days_apart(first: str, second: str) -> int:
+    return abs((date.fromisoformat(first) - date.fromisoformat(second)).days)
