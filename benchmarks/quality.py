@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import logging
 import re
 import statistics
 import sys
@@ -69,11 +70,28 @@ def f1(gold: set[str], answer: set[str]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+class _Failures(logging.Handler):
+    """Counts what extract() caught and logged: it never raises, so errors show up here."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+FAILURES = _Failures()
+
+
 def ours(html: bytes, url: str) -> Answer:
-    """brief-scraper's answer."""
+    """brief-scraper's answer; a failure extract() swallowed is raised here to be counted."""
     from brief_scraper import extract
 
+    before = FAILURES.count
     record = extract(html, url)
+    if FAILURES.count != before:
+        raise RuntimeError(f"extract failed on {url}")
     return record["title"], [a["name"] for a in record["authors"]], record["posted_date"]
 
 
@@ -165,6 +183,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="score only the first N pages")
     parser.add_argument("--show-misses", choices=["title", "date", "authors", "none"], default=None)
     args = parser.parse_args()
+    logging.getLogger("brief_scraper").addHandler(FAILURES)
+    logging.getLogger("brief_scraper").propagate = False  # counted, not printed
     rows = [json.loads(line) for line in (EVALPAGES / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
     if args.limit:
         rows = rows[: args.limit]

@@ -32,6 +32,19 @@ def profile_for(page: Page) -> SiteProfile | None:
     return next((p for p in PROFILES if p.matches(page)), None)
 
 
+def text_fields_wanted(layers: list[tuple[str, dict[str, Any]]], has_design: bool) -> frozenset[str]:
+    """Return the fields the text layer must look for: those no higher layer gave.
+
+    Text heuristics are the costliest layer and the last resort, so they only run for what
+    is missing; the headline (the page's h1) is always read, since reconcile() checks
+    metadata titles against it.
+    """
+    if has_design:
+        return TEXT_FIELDS_BESIDE_A_DESIGN
+    given = {name for _, found in layers for name, value in found.items() if value}
+    return frozenset(EXTRACTED_FIELDS) - given | {"title"}
+
+
 def merge(record: dict[str, Any], layers: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """Fill *record* field by field from *layers* (first layer with a value wins).
 
@@ -88,8 +101,8 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
     if profile is not None:
         design, site_fields = from_site(page, profile)
         layers.append(("site", site_fields))
-    text_fields = from_text(page, TEXT_FIELDS_BESIDE_A_DESIGN if design is not None else None)
-    layers += [("jsonld", from_jsonld(page)), ("meta", from_meta(page)), ("text", text_fields)]
+    layers += [("jsonld", from_jsonld(page)), ("meta", from_meta(page))]
+    layers.append(("text", from_text(page, text_fields_wanted(layers, design is not None))))
     if design is not None and not design.is_publication:
         layers = [
             (name, {k: v for k, v in found.items() if k in NON_PUBLICATION_FIELDS}) for name, found in layers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from parsel import Selector
 
@@ -14,6 +14,15 @@ from brief_scraper.urls import absolute_url, host_of
 # Tags that page-level lookups need, gathered in one walk: each ``//tag`` XPath is a walk of
 # its own over the whole tree, and lxml's iter() over a tag set is several times cheaper.
 INDEXED_TAGS = ("meta", "link", "base", "script", "title", "main", "article", "h1", "time")
+
+
+class Marked(NamedTuple):
+    """An element with the attributes finders test, read once."""
+
+    element: Any
+    cls: str  # class attribute, lower-case
+    itemprop: str
+    rel: str  # rel attribute, lower-case
 
 
 @dataclass
@@ -32,6 +41,31 @@ class Page:
             for element in root.iter(*INDEXED_TAGS):
                 index[element.tag].append(element)
         return index
+
+    def marked(self, xpath: str) -> list[Marked]:
+        """Return the elements *xpath* selects, with class, itemprop and rel read once.
+
+        Finders pass one XPath that pre-selects every candidate in one walk of the tree and then
+        rank the few matches in Python, instead of walking the tree once per marker.
+        """
+        if xpath not in self._marked_cache:
+            root = self.sel.root
+            found = root.xpath(xpath) if hasattr(root, "xpath") else []
+            self._marked_cache[xpath] = [
+                Marked(
+                    el,
+                    (el.get("class") or "").lower(),
+                    el.get("itemprop") or "",
+                    (el.get("rel") or "").lower(),
+                )
+                for el in found
+                if isinstance(getattr(el, "tag", None), str)
+            ]
+        return self._marked_cache[xpath]
+
+    @cached_property
+    def _marked_cache(self) -> dict[str, list[Marked]]:
+        return {}
 
     def elements(self, tag: str) -> list[Any]:
         """Return the page's lxml elements of *tag* (one of INDEXED_TAGS), in page order."""

@@ -9,27 +9,49 @@ like names (no URLs, no e-mail, not the site's own name).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
-from parsel import Selector
-
-from brief_scraper.page import Page
+from brief_scraper.page import Marked, Page
 from brief_scraper.record import Author
 from brief_scraper.text import clean_text
 
-# Innermost first: a name element inside a byline beats the byline's whole text.
-_BYLINE_XPATHS = (
-    ".//*[@itemprop='author']//*[@itemprop='name']",
-    ".//a[@rel='author' or contains(concat(' ', @rel, ' '), ' author ')]",
-    ".//*[contains(@class, 'author-name') or contains(@class, 'author__name')"
-    " or contains(@class, 'authorName') or contains(@class, 'byline__name')"
-    " or contains(@class, 'byline-name') or contains(@class, 'author_name')]",
-    ".//*[contains(@class, 'vcard')]//*[contains(concat(' ', @class, ' '), ' fn ')]",
-    ".//*[@itemprop='author']",
-    ".//*[contains(@class, 'byline') or contains(@class, 'Byline')]",
-    ".//*[(contains(@class, 'author') or contains(@class, 'Author'))"
-    " and not(contains(@class, 'authors-block')) and not(contains(@class, 'author-bio'))"
-    " and not(contains(@class, 'author-image'))]",
+# Byline markers, most specific first: a name element inside a byline beats the byline's whole
+# text. Each tests one Marked element (class lower-cased); see Page.marked.
+_AUTHOR_NAME_CLASSES = (
+    "author-name",
+    "author__name",
+    "authorname",
+    "byline__name",
+    "byline-name",
+    "author_name",
 )
+_NOT_BYLINE_CLASSES = ("authors-block", "author-bio", "author-image", "author-avatar", "author-box")
+# One walk pre-selects every element that any test below could accept.
+_BYLINE_CANDIDATES = (
+    "//*[@itemprop='author' or @itemprop='name' or contains(@rel, 'author') or contains(@class, 'author')"
+    " or contains(@class, 'Author') or contains(@class, 'byline') or contains(@class, 'Byline')"
+    " or contains(concat(' ', @class, ' '), ' fn ')]"
+)
+_BYLINE_TESTS: tuple[Callable[[Marked], bool], ...] = (
+    lambda m: m.itemprop == "name" and _has_ancestor_itemprop(m.element, "author"),
+    lambda m: "author" in m.rel.split() and m.element.tag == "a",
+    lambda m: any(c in m.cls for c in _AUTHOR_NAME_CLASSES),
+    lambda m: "fn" in m.cls.split() and _has_ancestor_class(m.element, "vcard"),
+    lambda m: m.itemprop == "author",
+    lambda m: "byline" in m.cls,
+    lambda m: "author" in m.cls and not any(c in m.cls for c in _NOT_BYLINE_CLASSES),
+)
+
+
+def _has_ancestor_itemprop(element: Any, itemprop: str) -> bool:
+    return any(a.get("itemprop") == itemprop for a in element.iterancestors())
+
+
+def _has_ancestor_class(element: Any, name: str) -> bool:
+    return any(name in (a.get("class") or "").split() for a in element.iterancestors())
+
+
 _PREFIX_RE = re.compile(
     r"^\s*(?:(?:written|posted|published|reported|story|text|photos?)\s+)?(?:by|von|par|por|de|door|af|av)\s*:?\s+",
     re.I,
@@ -92,15 +114,19 @@ def names_in_byline(text: str | None, site_names: set[str]) -> list[str]:
     return names[:_MAX_AUTHORS]
 
 
-def find_byline_authors(region: Selector, page: Page, site_names: set[str]) -> list[Author]:
-    """Return the authors of the first byline found in *region*, most specific markup first."""
-    from brief_scraper.layers.text import node_text
+def find_byline_authors(main: Any, page: Page, site_names: set[str]) -> list[Author]:
+    """Return the authors of the first byline found, most specific markup first.
 
-    for xpath in _BYLINE_XPATHS:
-        nodes = region.xpath(xpath)
+    Bylines inside *main* (the main region's lxml element) are preferred to those elsewhere.
+    """
+    for test in _BYLINE_TESTS:
+        found = [m.element for m in page.marked(_BYLINE_CANDIDATES) if test(m)]
+        if not found:
+            continue
+        inside = [el for el in found if el is main or main in el.iterancestors()]
         names: list[str] = []
-        for node in nodes[: _MAX_AUTHORS * 2]:
-            for name in names_in_byline(node_text(node), site_names):
+        for element in (inside or found)[: _MAX_AUTHORS * 2]:
+            for name in names_in_byline("".join(element.itertext()), site_names):
                 if name not in names:
                     names.append(name)
         if names:

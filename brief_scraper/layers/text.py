@@ -7,13 +7,14 @@ the page it trusts; ``from_text`` runs them on the page's main region.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
 from parsel import Selector, SelectorList
 
 from brief_scraper.dates import parse_posted
-from brief_scraper.page import Page
+from brief_scraper.page import Marked, Page
 from brief_scraper.record import Author, Download, Link
 from brief_scraper.text import clean_text, join_paragraphs, strip_outer_quotes, strip_prefix
 from brief_scraper.urls import guess_media_type, is_document_url
@@ -245,29 +246,48 @@ def find_summary(region: Selector, skip: set[str | None]) -> str | None:
     return None
 
 
-# Where pages show their date, most specific first. Each is tried in the main region, then on
-# the whole page; the first that parses wins.
-_DATE_XPATHS = (
-    ".//*[@itemprop='datePublished']",
-    ".//time[@pubdate or contains(@class, 'publish') or contains(@class, 'entry-date')"
-    " or contains(@class, 'post-date')]",
-    ".//abbr[contains(@class, 'published')][@title]",
-    ".//time[@datetime]",
-    ".//*[contains(@class, 'entry-date') or contains(@class, 'post-date') or contains(@class, 'published')"
-    " or contains(@class, 'pubdate') or contains(@class, 'article-date') or contains(@class, 'posted-on')"
-    " or contains(@class, 'date-published') or contains(@class, 'publish-date')][string-length(.) < 80]",
-    ".//time",
-    ".//*[contains(@class, 'date') or contains(@class, 'Date') or contains(@class, 'datum')]"
-    "[string-length(.) < 60]",
+# Where pages show their date, most specific first; each test takes one Marked element.
+_PUBLISHED_CLASSES = ("entry-date", "post-date", "published", "pubdate", "article-date", "posted-on",
+                      "date-published", "publish-date", "publishdate")  # fmt: skip
+# One walk pre-selects every element that any test below could accept.
+_DATE_CANDIDATES = (
+    "//*[@itemprop='datePublished' or self::time or self::abbr[@title] or contains(@class, 'date')"
+    " or contains(@class, 'Date') or contains(@class, 'publish') or contains(@class, 'posted')"
+    " or contains(@class, 'datum')]"
+)
+_DATE_TESTS: tuple[Callable[[Marked], bool], ...] = (
+    lambda m: m.itemprop == "datePublished",
+    lambda m: (
+        m.element.tag == "time"
+        and (
+            m.element.get("pubdate") is not None
+            or "publish" in m.cls
+            or "entry-date" in m.cls
+            or "post-date" in m.cls
+        )
+    ),
+    lambda m: m.element.tag == "abbr" and "published" in m.cls and bool(m.element.get("title")),
+    lambda m: m.element.tag == "time" and bool(m.element.get("datetime")),
+    lambda m: any(c in m.cls for c in _PUBLISHED_CLASSES),
+    lambda m: m.element.tag == "time",
+    lambda m: "date" in m.cls or "datum" in m.cls,
 )
 
 
-def find_visible_date(region: Selector, page: Page) -> dict[str, Any]:
-    """Return posted_* from the date a page shows: microdata, ``<time>``, date-classed text."""
-    for xpath in _DATE_XPATHS:
-        for node in region.xpath(xpath)[:5]:
-            machine = node.attrib.get("datetime") or node.attrib.get("content") or node.attrib.get("title")
-            posted = parse_posted(machine, node_text(node), page.html_language)
+def find_visible_date(main: Any, page: Page) -> dict[str, Any]:
+    """Return posted_* from the date a page shows: microdata, ``<time>``, date-classed text.
+
+    Within each kind of marker, matches inside *main* (an lxml element) come first.
+    """
+    for test in _DATE_TESTS:
+        found = [m.element for m in page.marked(_DATE_CANDIDATES) if test(m)]
+        inside = [el for el in found if el is main or main in el.iterancestors()]
+        for element in (inside + [el for el in found if el not in inside])[:5]:
+            text = "".join(element.itertext())
+            if len(text) > 120:
+                continue
+            machine = element.get("datetime") or element.get("content") or element.get("title")
+            posted = parse_posted(machine, text, page.html_language)
             if posted.date:
                 return {"posted_date": posted.date, "posted_at": posted.at, "posted_raw": posted.raw}
     return {}
@@ -299,9 +319,7 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any
         from brief_scraper.layers.meta import read_meta, site_names
 
         names = {n.casefold() for n in site_names(page, read_meta(page))}
-        authors = find_byline_authors(region, page, names) or (
-            find_byline_authors(page.sel, page, names) if region is not page.sel else []
-        )
+        authors = find_byline_authors(region.root, page, names)
     if authors:
         found["authors"] = authors
     if want("download_url", "downloads"):
