@@ -20,6 +20,7 @@ DATE_KEYS = (
     "shareaholic:article_published_time", "dc.date.issued", "dcterms.issued", "dc.date",
     "dcterms.date", "dcterms.created", "date", "pubdate", "publishdate", "publish-date",
     "parsely-pub-date", "sailthru.date", "datepublished", "originalpublicationdate",
+    "schema:datepublished", "datecreated", "schema:datecreated", "uploaddate",
 )  # fmt: skip
 MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "dateModified", "datemodified",
                  "last-modified", "dc.date.modified", "dcterms.modified")  # fmt: skip
@@ -39,7 +40,7 @@ def read_meta(page: Page) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
     for meta in page.elements("meta"):
         content = meta.get("content") or ""
-        for attr in ("property", "name", "itemprop", "http-equiv"):
+        for attr in ("property", "name", "itemprop", "http-equiv"):  # RDFa, HTML, microdata
             key = meta.attrib.get(attr)
             if key and content.strip():
                 # Some CMSs escape twice, leaving "&amp;" or "&#8211;" in the parsed value.

@@ -251,12 +251,17 @@ _PUBLISHED_CLASSES = ("entry-date", "post-date", "published", "pubdate", "articl
                       "date-published", "publish-date", "publishdate")  # fmt: skip
 # One walk pre-selects every element that any test below could accept.
 _DATE_CANDIDATES = (
-    "//*[@itemprop='datePublished' or self::time or self::abbr[@title] or contains(@class, 'date')"
-    " or contains(@class, 'Date') or contains(@class, 'publish') or contains(@class, 'posted')"
-    " or contains(@class, 'datum')]"
+    "//*[@itemprop='datePublished' or @itemprop='dateCreated' or @itemprop='uploadDate'"
+    " or contains(@property, 'datePublished') or contains(@property, 'dateCreated') or self::time"
+    " or self::abbr[@title] or contains(@class, 'date') or contains(@class, 'Date')"
+    " or contains(@class, 'publish') or contains(@class, 'posted') or contains(@class, 'datum')"
+    " or contains(@class, 'time') or contains(@class, 'meta')]"
 )
 _DATE_TESTS: tuple[Callable[[Marked], bool], ...] = (
-    lambda m: m.itemprop == "datePublished",
+    lambda m: m.itemprop == "datePublished" or "datePublished" in (m.element.get("property") or ""),
+    lambda m: (
+        m.itemprop in ("dateCreated", "uploadDate") or "dateCreated" in (m.element.get("property") or "")
+    ),
     lambda m: (
         m.element.tag == "time"
         and (
@@ -271,7 +276,70 @@ _DATE_TESTS: tuple[Callable[[Marked], bool], ...] = (
     lambda m: any(c in m.cls for c in _PUBLISHED_CLASSES),
     lambda m: m.element.tag == "time",
     lambda m: "date" in m.cls or "datum" in m.cls,
+    lambda m: "time" in m.cls or "meta" in m.cls,
 )
+_NEAR_HEADLINE_STEP = 5  # before the loose tests: any <time>, any class with "date"
+
+
+# Text right around the headline: where bylines put the date when no markup names it.
+_NEAR_HEADLINE_XPATH = etree.XPath(
+    "following::text()[normalize-space()][not(ancestor::script or ancestor::style)][position() <= 30]"
+)
+_BEFORE_HEADLINE_XPATH = etree.XPath(
+    "preceding::text()[normalize-space()][not(ancestor::script or ancestor::style)][position() <= 6]"
+)
+_HAS_YEAR_RE = re.compile(r"(?:19|20)\d\d")
+
+
+def find_date_near_headline(page: Page) -> dict[str, Any]:
+    """Return posted_* from the first full date in the text just after the page's headline."""
+    headline = next((h for h in page.elements("h1") if not _is_hidden(Selector(root=h, type="html"))), None)
+    if headline is None:
+        return {}
+    # After the headline first (bylines), then just before it (kickers, dates over the title).
+    for text in [*_NEAR_HEADLINE_XPATH(headline), *reversed(_BEFORE_HEADLINE_XPATH(headline))]:
+        if len(text) > 160 or not _HAS_YEAR_RE.search(text):
+            continue
+        posted = parse_posted(None, text, page.html_language)
+        if posted.date:
+            return {"posted_date": posted.date, "posted_at": None, "posted_raw": clean_text(text)}
+    return {}
+
+
+_DATE_LABEL_RE = re.compile(
+    r"\b(?:date|datum|published|posted|updated|last (?:edited|modified|revision|updated)|stand|"
+    r"veröffentlicht|erstellt|aktualisiert|zuletzt|publié|publicado|pubblicato|fecha|data)\b",
+    re.I,
+)
+_YEAR_TEXT_XPATH = etree.XPath(
+    "//body//text()[contains(., '19') or contains(., '20')][not(ancestor::script or ancestor::style"
+    " or ancestor::noscript or ancestor::option)]"
+)
+
+
+def find_labelled_date(page: Page) -> dict[str, Any]:
+    """Return posted_* from a date next to a label ("Datum:", "Published", "last edited")."""
+    root = page.sel.root
+    if not hasattr(root, "xpath"):
+        return {}
+    texts = _YEAR_TEXT_XPATH(root)
+    for text in texts:
+        if len(text) > 200 or not _HAS_YEAR_RE.search(text):
+            continue
+        if not _DATE_LABEL_RE.search(text):
+            # The label may be the element just before: <h5>Datum:</h5>03.11.2021 (a tail
+            # text follows its element) or <span>Date</span><span>03.11.2021</span>.
+            parent = text.getparent()
+            before = parent if text.is_tail else (parent.getprevious() if parent is not None else None)
+            if before is None or not isinstance(before.tag, str):
+                continue
+            label = "".join(before.itertext())
+            if len(label) > 40 or not _DATE_LABEL_RE.search(label):
+                continue
+        posted = parse_posted(None, text, page.html_language)
+        if posted.date:
+            return {"posted_date": posted.date, "posted_at": None, "posted_raw": clean_text(text)}
+    return {}
 
 
 def find_visible_date(main: Any, page: Page) -> dict[str, Any]:
@@ -279,7 +347,11 @@ def find_visible_date(main: Any, page: Page) -> dict[str, Any]:
 
     Within each kind of marker, matches inside *main* (an lxml element) come first.
     """
-    for test in _DATE_TESTS:
+    for index, test in enumerate(_DATE_TESTS):
+        if index == _NEAR_HEADLINE_STEP:
+            near = find_date_near_headline(page)
+            if near:
+                return near
         found = [m.element for m in page.marked(_DATE_CANDIDATES) if test(m)]
         inside = [el for el in found if el is main or main in el.iterancestors()]
         for element in (inside + [el for el in found if el not in inside])[:5]:
@@ -290,7 +362,7 @@ def find_visible_date(main: Any, page: Page) -> dict[str, Any]:
             posted = parse_posted(machine, text, page.html_language)
             if posted.date:
                 return {"posted_date": posted.date, "posted_at": posted.at, "posted_raw": posted.raw}
-    return {}
+    return find_labelled_date(page)
 
 
 def main_region(page: Page) -> Selector:
