@@ -1,34 +1,120 @@
-"""``make demo``: extract every bundled fixture page and write the records as JSONL.
+"""``make demo``: crawl the offline site with the real ``wilsoncenter`` spider and show the result.
 
-Runs offline on the pages shipped in ``tests/fixtures``; prints where the output is.
+Starts the offline site (``brief_scraper.offline_site``) on 127.0.0.1, runs ``scrapy crawl
+wilsoncenter -a base_url=http://127.0.0.1:<port>`` in a subprocess with delays off, lets the
+project's pipelines write ``output/wilsoncenter/<UTC time>.jsonl`` (and ``latest.jsonl``),
+prints where the file is and a summary (records, titles, dropped, errors), and stops the
+server. Nothing leaves 127.0.0.1. Exits non-zero when the crawl fails or writes nothing.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
-import jsonlines
-
-from brief_scraper import extract
+from brief_scraper.offline_site import OfflineSite
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
-OUTPUT = ROOT / "output" / "demo" / "fixtures.jsonl"
+OUTPUT = ROOT / "output"
+LOG_FILE = OUTPUT / "demo" / "wilsoncenter-crawl.log"
+FALLBACK_FEED = OUTPUT / "wilsoncenter" / "demo.jsonl"  # when pipelines/jsonl.py is absent
+LOCAL_SETTINGS = {  # a local mirror needs no politeness delays
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "0",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+}
+SHOWN_TITLES = 12
+# Scrapy dumps its stats at the end of the log, one "'key': value," per line.
+_STAT_RE = re.compile(r"^[\s{]*'(?P<key>[^']+)': (?P<value>\d+|'[^']*')[,}]?$", re.M)
 
 
-def main() -> None:
-    """Extract the fixture pages and print a one-line summary per record."""
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    cases = sorted(p.parent for p in FIXTURES.glob("*/*/meta.json"))
-    with jsonlines.open(OUTPUT, mode="w") as out:
-        for case in cases:
-            url = json.loads((case / "meta.json").read_text(encoding="utf-8"))["url"]
-            record = extract((case / "page.html").read_bytes(), url)
-            out.write(record)
-            print(f"{record['posted_date'] or '----------'}  {record['title']}")
-    print(f"\n{len(cases)} records written to {OUTPUT.relative_to(ROOT)}")
+def crawl_command(base_url: str, feed: Path | None) -> list[str]:
+    """Return the ``scrapy crawl`` command line of the demo (feed: ``-O`` path, if any)."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "wilsoncenter", "-a", f"base_url={base_url}",
+               "-a", "types=publication,article", "-s", f"LOG_FILE={LOG_FILE}"]  # fmt: skip
+    for name, value in LOCAL_SETTINGS.items():
+        command += ["-s", f"{name}={value}"]
+    if feed is not None:
+        command += ["-O", str(feed)]
+    return command
+
+
+def read_stats(log: str) -> dict[str, int | str]:
+    """Return the stats Scrapy dumped at the end of *log* (numbers and strings only).
+
+    >>> read_stats("... Dumping Scrapy stats:\\n{'finish_reason': 'finished',\\n 'item_scraped_count': 3}\\n")
+    {'finish_reason': 'finished', 'item_scraped_count': 3}
+    """
+    tail = log.rsplit("Dumping Scrapy stats:", 1)[-1]
+    return {
+        m["key"]: int(m["value"]) if m["value"].isdigit() else m["value"].strip("'")
+        for m in _STAT_RE.finditer(tail)
+    }
+
+
+def run_files() -> set[Path]:
+    """Return the runs written so far by the JSONL writer for the wilsoncenter spider."""
+    runs = (OUTPUT / "wilsoncenter").glob("*.jsonl")
+    return {p for p in runs if not p.is_symlink() and p != FALLBACK_FEED and ".rejected" not in p.name}
+
+
+def new_run_file(before: set[Path], feed: Path | None) -> Path | None:
+    """Return the JSONL file this crawl wrote: the -O feed, else the writer's new run file."""
+    if feed is not None:
+        return feed if feed.exists() else None
+    new = sorted(run_files() - before)
+    return new[-1] if new else None
+
+
+def summarize(path: Path | None, stats: dict[str, int | str]) -> list[str]:
+    """Return the lines of the demo's report."""
+    records = []
+    if path is not None:
+        with path.open(encoding="utf-8") as lines:
+            records = [json.loads(line) for line in lines if line.strip()]
+    dropped = {k.split("/")[-1]: v for k, v in stats.items() if k.startswith("brief/dropped/")}
+    statuses = {k.split("/")[-1]: v for k, v in stats.items() if k.startswith("downloader/response_status_")}
+    shown = sorted(records, key=lambda r: r.get("posted_date") or "", reverse=True)[:SHOWN_TITLES]
+    out = [f"{r.get('posted_date') or '----------'}  {r.get('content_type') or '-':<12}  {r.get('title')}"
+           for r in shown]  # fmt: skip
+    if len(records) > len(shown):
+        out.append(f"... and {len(records) - len(shown)} more")
+    where = path.relative_to(ROOT) if path is not None and path.is_relative_to(ROOT) else path
+    out += [
+        "",
+        f"records:  {len(records)} written to {where}",
+        f"dropped:  {stats.get('item_dropped_count', 0)} {dropped or ''}".rstrip(),
+        f"errors:   {stats.get('log_count/ERROR', 0)} logged (a 500 that stayed a 500 after retries is one)",
+        f"pages:    {stats.get('response_received_count', 0)} responses, by status {statuses}",
+        f"robots:   {stats.get('robotstxt/forbidden', 0)} request(s) not made (disallowed by robots.txt)",
+        f"finish:   {stats.get('finish_reason', 'unknown')}; crawl log in {LOG_FILE.relative_to(ROOT)}",
+    ]
+    return out
+
+
+def main() -> int:
+    """Run the demo; return the exit status."""
+    LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
+    LOG_FILE.unlink(missing_ok=True)
+    has_writer = importlib.util.find_spec("pipelines.jsonl") is not None
+    feed = None if has_writer else FALLBACK_FEED
+    before = run_files()
+    with OfflineSite() as site:
+        print(f"Offline site on {site.base_url}; crawling it with the wilsoncenter spider...\n")
+        result = subprocess.run(crawl_command(site.base_url, feed), cwd=ROOT, check=False)
+    log = LOG_FILE.read_text(encoding="utf-8", errors="replace") if LOG_FILE.exists() else ""
+    stats = read_stats(log)
+    path = new_run_file(before, feed)
+    print("\n".join(summarize(path, stats)))
+    if result.returncode != 0 or path is None:
+        print(f"\nThe crawl failed (exit status {result.returncode}); see {LOG_FILE}", file=sys.stderr)
+        return result.returncode or 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from brief_scraper.dates import date_from_url
+from brief_scraper.layers.bylines import clean_author_name
 
 _ELLIPSIS_RE = re.compile(r"\s*(?:\.\.\.|…)$")
 _WORD_RE = re.compile(r"\w+")
@@ -56,6 +57,10 @@ def reconcile(record: dict[str, Any], layers: dict[str, dict[str, Any]], url: st
     from_metadata = provenance.get("title") in ("jsonld", "meta")
     if headline and record["title"] and from_metadata and headline_fits(headline, record["title"]):
         record["title"], provenance["title"] = headline, "text"
+    if record["authors"]:
+        record["authors"] = clean_authors(record["authors"], layers)
+        if not record["authors"]:
+            provenance.pop("authors", None)
     if provenance.get("posted_date") == "site":
         return record
     url_day = date_from_url(url)
@@ -68,6 +73,17 @@ def reconcile(record: dict[str, Any], layers: dict[str, dict[str, Any]], url: st
         if modified:
             record["posted_date"], provenance["posted_date"] = modified, "meta"
     return record
+
+
+def clean_authors(authors: list[dict[str, Any]], layers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return *authors* with names cleaned, the site's own name dropped, each name once."""
+    site_names = [n for found in layers.values() for n in found.get("site_names", ())]
+    cleaned: list[dict[str, Any]] = []
+    for author in authors:
+        name = clean_author_name(author["name"], site_names)
+        if name and all(name.casefold() != other["name"].casefold() for other in cleaned):
+            cleaned.append({**author, "name": name})
+    return cleaned
 
 
 def _days_apart(first: str, second: str) -> int:

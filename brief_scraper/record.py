@@ -69,3 +69,29 @@ def empty_record(url: str, source: str) -> dict[str, Any]:
     record: dict[str, Any] = {f: [] if f in LIST_FIELDS else None for f in FIELDS}
     record.update(url=url, source=source, provenance={}, schema_version=SCHEMA_VERSION)
     return record
+
+
+def _pandas_dtype(spec: dict[str, Any]) -> str:
+    """Return the pandas dtype that holds a field of JSON Schema *spec* in every run.
+
+    >>> _pandas_dtype({"type": ["string", "null"]}), _pandas_dtype({"const": 1})
+    ('string', 'int64')
+    >>> _pandas_dtype({"type": "array"}), _pandas_dtype({"oneOf": [{"type": "null"}, {}]})
+    ('object', 'object')
+    """
+    types = spec.get("type", [])
+    types = {types} if isinstance(types, str) else set(types)
+    if types and types <= {"string", "null"}:
+        return "string"
+    if isinstance(spec.get("const"), int) or types == {"integer"}:
+        return "int64"
+    return "object"
+
+
+PANDAS_DTYPES: dict[str, str] = {
+    name: _pandas_dtype(spec) for name, spec in load_schema()["properties"].items()
+}
+"""pandas dtype of each column, the same in every run whatever it found:
+``pd.read_json(path, lines=True, dtype=False).astype(PANDAS_DTYPES)``. Text is ``string``
+(missing is ``<NA>``), lists and objects stay Python objects, and dates stay ISO 8601 text
+for ``pd.to_datetime``."""

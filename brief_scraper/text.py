@@ -23,10 +23,13 @@ def clean_text(value: str | None) -> str | None:
     True
     >>> clean_text(None) is None
     True
+    >>> clean_text("e\u200b\u0301") == clean_text(clean_text("e\u200b\u0301")) == "\u00e9"
+    True
     """
     if not value:
         return None
-    text = _SPACES_RE.sub(" ", unicodedata.normalize("NFC", value).translate(_ZERO_WIDTH))
+    # Zero-width characters go before NFC: removed after it, they could leave uncomposed pairs.
+    text = _SPACES_RE.sub(" ", unicodedata.normalize("NFC", value.translate(_ZERO_WIDTH)))
     return text.strip() or None
 
 

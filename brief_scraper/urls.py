@@ -3,13 +3,37 @@
 from __future__ import annotations
 
 import mimetypes
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
-from w3lib.url import safe_url_string
+from w3lib.url import safe_url_string, url_query_cleaner
 
 DOCUMENT_EXTENSIONS = frozenset(
     {".pdf", ".doc", ".docx", ".epub", ".ppt", ".pptx", ".xls", ".xlsx", ".csv", ".zip"}
 )
+# Query parameters that say who sent the visitor, never which page it is.
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+    }
+)
+TRACKING_PREFIXES = ("utm_",)
 
 
 def absolute_url(href: str | None, base: str) -> str | None:
@@ -93,3 +117,36 @@ def guess_media_type(url: str) -> str | None:
     'application/pdf'
     """
     return mimetypes.guess_type(urlsplit(url).path)[0]
+
+
+def is_tracking_parameter(name: str) -> bool:
+    """Return whether the query parameter *name* only tracks a visit (``utm_*``, ``fbclid``...).
+
+    >>> is_tracking_parameter("utm_source"), is_tracking_parameter("UTM_Medium")
+    (True, True)
+    >>> is_tracking_parameter("page")
+    False
+    """
+    key = unquote_plus(name).strip().lower()
+    return key in TRACKING_PARAMETERS or key.startswith(TRACKING_PREFIXES)
+
+
+def canonicalize_url(href: str | None, base: str | None = None) -> str | None:
+    """Return *href* as :func:`absolute_url` does, also without tracking parameters.
+
+    *base* resolves a relative *href* (default: *href* itself, so it must be absolute). The
+    other query parameters keep their order and encoding; an empty query goes.
+
+    >>> canonicalize_url("https://Example.org/a?id=3&utm_source=x&fbclid=1#top")
+    'https://example.org/a?id=3'
+    >>> canonicalize_url("/b?utm_medium=email", "https://example.org/a")
+    'https://example.org/b'
+    >>> canonicalize_url("ftp://example.org/file") is None
+    True
+    """
+    url = absolute_url(href, base or href or "")
+    if url is None or not urlsplit(url).query:
+        return url
+    keys = (piece.partition("=")[0] for piece in urlsplit(url).query.split("&"))
+    tracking = [key for key in keys if is_tracking_parameter(key)]
+    return url_query_cleaner(url, tracking, remove=True, unique=False) if tracking else url

@@ -135,3 +135,48 @@ def find_byline_authors(main: Any, page: Page, site_names: set[str]) -> list[Aut
                 for n in names[:_MAX_AUTHORS]
             ]
     return []
+
+
+# Words that make a byline the newsroom rather than a person: "TMZ Staff", "N-Land Redaktion".
+_DESK_WORDS_RE = re.compile(
+    r"\b(?:staff|team|redaktion|redazione|redacción|rédaction|editorial|editors?|newsroom|newsdesk"
+    r"|desk|correspondent|reporters?|online|company|media|digital)\b",
+    re.I,
+)
+_HANDLE_RE = re.compile(r"\s*@\w+\s*$")
+_AFFILIATION_RE = re.compile(r"\s+(?:\||–|—|/)\s+.*$|\s*,\s*(?:USA TODAY|The [A-Z].*)$")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^\w]", "", text.casefold())
+
+
+def clean_author_name(name: str, site_names: list[str]) -> str | None:
+    """Return an author's name without "By", handles and affiliations; None for the site itself.
+
+    >>> clean_author_name("Jeremy Schneider | NJ Advance Media For NJ.com", [])
+    'Jeremy Schneider'
+    >>> clean_author_name("Von FOCUS-Online-Experte Robin Tschöpe", [])
+    'FOCUS-Online-Experte Robin Tschöpe'
+    >>> clean_author_name("TMZ Staff", ["TMZ", "tmz.com"]) is None
+    True
+    >>> clean_author_name("Perez Hilton", ["PerezHilton", "perezhilton.com"]) is None
+    True
+    >>> clean_author_name(", USA TODAY", []) is None
+    True
+    """
+    text = clean_text(_AFFILIATION_RE.sub("", _HANDLE_RE.sub("", _PREFIX_RE.sub("", name))))
+    text = clean_text((text or "").strip(" ,;:-"))
+    if not text or not any(ch.isalpha() for ch in text):
+        return None
+    sites = {_squash(n) for n in site_names} | {_squash(n.rsplit(".", 1)[0]) for n in site_names if "." in n}
+    sites.discard("")
+    desk = bool(_DESK_WORDS_RE.search(text))
+    squashed = _squash(_DESK_WORDS_RE.sub("", text))
+    if not squashed:
+        return text  # "Redaktion", "Newsdesk": the newsroom signs, and that is the byline
+    if squashed in sites:
+        return None  # the site's own name, perhaps with "Staff": a publisher, not an author
+    if desk and any(len(n) > 4 and (n in squashed or squashed in n) for n in sites):
+        return None  # "Redaktion datev.de" on datev-magazin.de
+    return text

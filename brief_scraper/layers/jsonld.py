@@ -151,6 +151,12 @@ def from_jsonld(page: Page) -> dict[str, Any]:
         return {}
     index = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str) and len(n) > 1}
     found: dict[str, Any] = {}
+    publisher = node.get("publisher")
+    if isinstance(publisher, dict) and set(publisher) <= {"@id"}:
+        publisher = index.get(publisher.get("@id"), publisher)
+    publisher_name = _first_text(publisher) if isinstance(publisher, (dict, str)) else None
+    if publisher_name:  # not a record field: reconcile() drops authors that are the publisher
+        found["site_names"] = [publisher_name]
     title = _first_text(node.get("headline")) or _first_text(node.get("name"))
     if title:
         found["title"] = title

@@ -150,6 +150,7 @@ def from_meta(page: Page) -> dict[str, Any]:
     meta = read_meta(page)
     found: dict[str, Any] = {}
     names = site_names(page, meta)
+    found["site_names"] = names  # not a record field: reconcile() drops authors that are the site
     title = first_meta(meta, TITLE_KEYS) or next(
         (clean_text(t.text_content()) for t in page.elements("title")), None
     )

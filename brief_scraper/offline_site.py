@@ -1,0 +1,324 @@
+"""The offline site: a snapshot of wilsoncenter.org served on 127.0.0.1 for tests and the demo.
+
+``brief_scraper.snapshot`` builds the content from the fixture pages found at start; this
+module serves it over HTTP, in a thread, and logs every request (host, path, status) so a
+test can say what a crawl did and did not ask for::
+
+    with OfflineSite() as site:              # port 0: any free port
+        crawl(f"-a base_url={site.base_url}")
+        assert "/publication/draft-embargoed-brief-on-migration" not in site.paths()
+
+Routes: ``/robots.txt`` (``Disallow: /search/``, ``/publication/draft-``), ``/sitemap.xml``
+(an index of ``/sitemap.xml?page=N``), ``/program/<slug>``, the listing
+``/insight-analysis?_page=N[&programs=<id>]`` (design B teasers, newest first, dated),
+every page of the snapshot, a 301 from an old URL, a 404, a 500 and a PDF.
+Run it alone with ``python -m brief_scraper.offline_site [--port 8000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import logging
+import math
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from string import Template
+from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from xml.sax.saxutils import escape as xml_escape
+
+from brief_scraper.snapshot import FIXTURES_DIR, SITE_DIR, Entry, Snapshot, build_snapshot, display_date
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+logger = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"  # never any other interface
+HTML = "text/html; charset=utf-8"
+FEATURED_COUNT = 3  # teasers on the program page
+
+
+@dataclass(frozen=True, slots=True)
+class Requested:
+    """One request the site answered."""
+
+    method: str
+    host: str  # the Host header: a crawl that leaves the site shows here as another host
+    path: str  # path and query, as requested
+    status: int
+
+
+class OfflineSite:
+    """The snapshot served on 127.0.0.1 in a background thread; a context manager."""
+
+    def __init__(self, port: int = 0, fixtures_dir: Path = FIXTURES_DIR, site_dir: Path = SITE_DIR) -> None:
+        self.port = port
+        self.fixtures_dir, self.site_dir = fixtures_dir, site_dir
+        self.snapshot: Snapshot | None = None
+        self.requests: list[Requested] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``, the address to crawl (set once started)."""
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> Self:
+        """Build the snapshot from the fixtures on disk now and start serving it."""
+        self.snapshot = build_snapshot(self.fixtures_dir, self.site_dir)
+        self._server = ThreadingHTTPServer((HOST, self.port), _Handler)
+        self._server.daemon_threads = True
+        self._server.site = self  # type: ignore[attr-defined]
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="offline-site", daemon=True)
+        self._thread.start()
+        logger.info("Offline site at %(url)s", {"url": self.base_url})
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def log(self, request: Requested) -> None:
+        """Record one answered request."""
+        with self._lock:
+            self.requests.append(request)
+
+    def mark(self) -> int:
+        """Return a position in the request log; ``paths(since=mark)`` lists what came after."""
+        with self._lock:
+            return len(self.requests)
+
+    def requested(self, since: int = 0) -> list[Requested]:
+        """Return the requests answered since the *since* mark."""
+        with self._lock:
+            return self.requests[since:]
+
+    def paths(self, since: int = 0, host: str | None = None) -> list[str]:
+        """Return the requested paths (with query) since *since*, on *host* (default: this site's)."""
+        wanted = host or f"{HOST}:{self.port}"
+        return [r.path for r in self.requested(since) if r.host == wanted]
+
+    def respond(self, host: str, target: str) -> tuple[int, dict[str, str], bytes]:
+        """Return status, headers and body for a GET of *target* (path and query) on *host*."""
+        assert self.snapshot is not None, "start() the site first"
+        return _Router(self.snapshot, self.site_dir, f"http://{host}").route(target)
+
+
+class _Router:
+    """Answers one request from the snapshot; *origin* is ``http://<Host header>``."""
+
+    def __init__(self, snap: Snapshot, site_dir: Path, origin: str) -> None:
+        self.snap, self.site_dir, self.origin = snap, site_dir, origin
+        self.program = snap.program
+        self.port = int(origin.rsplit(":", 1)[1]) if origin.count(":") == 2 else 80
+
+    def route(self, target: str) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(target)
+        path, query = unquote(parts.path), parse_qs(parts.query)  # pages are keyed by decoded path
+        if path == "/robots.txt":
+            lines = [*self.snap.config["robots"], "", f"Sitemap: {self.origin}/sitemap.xml", ""]
+            return 200, {"Content-Type": "text/plain; charset=utf-8"}, "\n".join(lines).encode()
+        if path == "/sitemap.xml":
+            return self.sitemap(query.get("page", [None])[0])
+        if path == "/":
+            return self.page(self.home())
+        if path.rstrip("/") == self.snap.config["listing_path"]:
+            return self.page(self.listing(path, query))
+        if path == f"/program/{self.program['slug']}":
+            return self.page(self.program_page())
+        if path in self.snap.redirects:
+            return 301, {"Location": f"{self.origin}{self.snap.redirects[path]}"}, b""
+        if path in self.snap.errors:
+            status = self.snap.errors[path]
+            name = "not-found.html" if status == 404 else "server-error.html"
+            return self.page(self.template(name), status)
+        served = self.snap.pages.get(path)
+        if served is not None:
+            return served.status, {"Content-Type": served.content_type}, served.body
+        return self.page(self.template("not-found.html"), 404)
+
+    def page(self, body: str | bytes, status: int = 200) -> tuple[int, dict[str, str], bytes]:
+        return status, {"Content-Type": HTML}, body.encode("utf-8") if isinstance(body, str) else body
+
+    def template(self, name: str, **values: Any) -> str:
+        text = (self.site_dir / "templates" / name).read_text(encoding="utf-8")
+        program = {f"program_{k}": v for k, v in self.program.items()}
+        return Template(text).substitute(program, **values)
+
+    def home(self) -> str:
+        listing = self.snap.config["listing_path"]
+        return (
+            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Wilson Center (offline)"
+            f"</title></head><body><h1>Wilson Center (offline snapshot)</h1><ul>"
+            f"<li><a href='{listing}'>Insight &amp; Analysis</a></li>"
+            f"<li><a href='/program/{self.program['slug']}'>{html.escape(self.program['name'])}</a></li>"
+            "<li><a href='/sitemap.xml'>Sitemap</a></li></ul></body></html>"
+        )
+
+    def listing(self, path: str, query: dict[str, list[str]]) -> str:
+        size = int(self.snap.config["page_size"])
+        programs = query.get("programs", [None])[0]
+        entries = self.snap.listed(program_only=programs is not None)
+        if programs is not None and programs != self.program["id"]:
+            entries = []
+        pages = max(1, math.ceil(len(entries) / size))
+        raw_page = query.get("_page", ["1"])[0]
+        number = int(raw_page) if raw_page.isdigit() and int(raw_page) >= 1 else 1
+        shown = entries[(number - 1) * size : number * size]
+        params = {"programs": programs} if programs is not None else {}
+
+        def page_url(n: int) -> str:
+            return f"{path}?{urlencode({'_page': n, **params})}"
+
+        indent = " " * 12
+        pager = [
+            f'{indent}<li class="pager-item"><a href="{html.escape(page_url(n))}">{n}</a></li>'
+            for n in range(1, pages + 1)
+        ]
+        if number < pages:
+            href = html.escape(page_url(number + 1))
+            pager.append(f'{indent}<li class="pager-item -next"><a rel="next" href="{href}">Next</a></li>')
+        heading = f"{self.program['name']} analysis" if programs else "Insight & Analysis"
+        return self.template(
+            "listing.html", heading=html.escape(heading), teasers="\n".join(map(self.teaser, shown)),
+            pager="\n".join(pager),
+        )  # fmt: skip
+
+    def teaser(self, entry: Entry) -> str:
+        date = (
+            f'<span class="teaser-byline-text-date">{display_date(entry.posted_date)}</span>'
+            if entry.posted_date else ""
+        )  # fmt: skip
+        author = html.escape(self.program["name"] if entry.program else "Wilson Center")
+        href = html.escape(entry.href(self.port))
+        return (
+            f'          <a class="teaser" data-type="{entry.kind}" href="{href}">\n'
+            f'            <div class="teaser-topic">{author}</div>\n'
+            f'            <div class="teaser-title"><span>{html.escape(entry.title)}</span></div>\n'
+            f'            <div class="teaser-byline"><span class="teaser-byline-text-author">{author}</span>'
+            f" {date}</div>\n          </a>"
+        )
+
+    def program_page(self) -> str:
+        pages = [e for e in self.snap.listed(program_only=True) if e.role == "page" and e.posted_date]
+        cards = [
+            f'        <article class="card"><a class="card-link" href="{html.escape(e.href(self.port))}">'
+            f"<h3>{html.escape(e.title)}</h3></a>"
+            f'<time datetime="{e.posted_date}">{display_date(e.posted_date or "")}</time></article>'
+            for e in pages[:FEATURED_COUNT]
+        ]
+        return self.template("program.html", featured="\n".join(cards))
+
+    def sitemap(self, page: str | None) -> tuple[int, dict[str, str], bytes]:
+        locs = self.sitemap_entries()
+        size = int(self.snap.config["sitemap_page_size"])
+        count = max(1, math.ceil(len(locs) / size))
+        xmlns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        if page is None:
+            pages = range(1, count + 1)
+            body = "".join(f"<sitemap><loc>{self.origin}/sitemap.xml?page={n}</loc></sitemap>" for n in pages)
+            xml = f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex {xmlns}>{body}</sitemapindex>\n'
+        elif page.isdigit() and 1 <= int(page) <= count:
+            chunk = locs[(int(page) - 1) * size : int(page) * size]
+            body = "".join(
+                f"<url><loc>{xml_escape(loc)}</loc>{f'<lastmod>{day}</lastmod>' if day else ''}</url>"
+                for loc, day in chunk
+            )
+            xml = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {xmlns}>{body}</urlset>\n'
+        else:
+            return self.page(self.template("not-found.html"), 404)
+        return 200, {"Content-Type": "application/xml; charset=utf-8"}, xml.encode("utf-8")
+
+    def sitemap_entries(self) -> list[tuple[str, str | None]]:
+        """Every page of the site, newest first, then the program page and the 404's stale URL."""
+        entries = [e for e in self.snap.items.values() if e.role in ("page", "disallowed")]
+        entries.sort(key=lambda e: (e.posted_date or "", e.path), reverse=True)
+        locs = [(f"{self.origin}{e.href(self.port)}", e.posted_date) for e in entries]
+        locs += [(f"{self.origin}/program/{self.program['slug']}", None)]
+        for entry in self.snap.entries:
+            if entry.role in ("missing", "document"):
+                locs.append((f"{self.origin}{entry.href(self.port)}", entry.posted_date))
+            elif entry.role == "external" and "{port}" in entry.path:
+                locs.append((entry.href(self.port), entry.posted_date))
+        return locs
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "OfflineSite/1"
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def _answer(self, send_body: bool) -> None:
+        site: OfflineSite = self.server.site  # type: ignore[attr-defined]
+        host = self.headers.get("Host") or f"{HOST}:{site.port}"
+        try:
+            status, headers, body = site.respond(host, self.path)
+        except Exception:  # a bug here must show as a 500 in the log, not a hung crawl
+            logger.exception("Offline site failed on %(path)s", {"path": self.path})
+            status, headers, body = 500, {"Content-Type": "text/plain"}, b"offline site error"
+        site.log(Requested(self.command, host, self.path, status))
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%(client)s %(message)s", {"client": self.client_address[0], "message": format % args})
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the offline site until interrupted, printing each request."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free one)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    with OfflineSite(port=args.port) as site:
+        assert site.snapshot is not None
+        items = len(site.snapshot.entries)
+        print(f"Offline site at {site.base_url} ({items} listed items); Ctrl-C stops it.")
+        print(
+            f"Crawl it: scrapy crawl wilsoncenter -a base_url={site.base_url} -s DOWNLOAD_DELAY=0 "
+            "-s AUTOTHROTTLE_ENABLED=0 -O output/wilsoncenter/offline.jsonl"
+        )
+        shown = 0
+        try:
+            while True:
+                threading.Event().wait(0.5)
+                for request in site.requested(shown):
+                    print(f"{request.status} {request.method} {request.host}{request.path}")
+                shown = len(site.requests)
+        except KeyboardInterrupt:
+            print("Stopped.")
+
+
+if __name__ == "__main__":
+    main()

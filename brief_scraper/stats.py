@@ -1,0 +1,102 @@
+"""Stat keys of brief-scraper: ``brief/<area>/<what>[/<key>]``, built from bounded values only.
+
+The pipelines count with these keys (Scrapy's stats collector); this module decides their
+names and which facts of a record are counted, so it stays free of Scrapy. No URL, title or
+exception text ever goes into a key: those belong in the log.
+
+=====================================  ==========================================================
+``brief/records/written``              records in the run's output file (JsonlWriterPipeline)
+``brief/dropped/<reason>``             records not written, by reason: ``invalid`` (kept in the
+                                       run's rejected file), ``duplicate``, ``replaced``
+``brief/duplicates``                   records whose canonical URL was already seen in the run
+``brief/fields/<field>``               records with a non-empty value in an extracted field
+``brief/provenance/<field>/<layer>``   records whose field came from that extraction layer
+``brief/dates/unparsed``               records with a posted_raw but no posted_date
+``brief/dates/out_of_range``           posting dates set to null: before 1900 or in the future
+``brief/pages/not_publication/<type>`` pages that are not publications (``program``, ``person``)
+=====================================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, get_args
+
+from brief_scraper.record import EXTRACTED_FIELDS, Layer
+
+RECORDS_WRITTEN = "brief/records/written"
+DUPLICATES = "brief/duplicates"
+DATES_UNPARSED = "brief/dates/unparsed"
+DATES_OUT_OF_RANGE = "brief/dates/out_of_range"
+
+LAYERS: frozenset[str] = frozenset(get_args(Layer))
+NOT_PUBLICATION_TYPES: frozenset[str] = frozenset({"program", "person"})
+"""content_type values (case-folded) of pages that are not publications."""
+
+_SLUG_RE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
+_FIELDS = frozenset(EXTRACTED_FIELDS)
+
+
+def is_empty(value: Any) -> bool:
+    """Return whether a record value counts as missing: None, "", [] or {}.
+
+    >>> is_empty(None), is_empty(""), is_empty([]), is_empty({}), is_empty(0), is_empty("x")
+    (True, True, True, True, False, False)
+    """
+    return value is None or (isinstance(value, str | list | dict | tuple) and not value)
+
+
+def slugify(value: str) -> str:
+    """Return *value* as a lower-case snake_case slug ("Policy Brief" -> "policy_brief").
+
+    >>> slugify("Policy Brief"), slugify("  Person "), slugify("—")
+    ('policy_brief', 'person', 'other')
+    """
+    return re.sub(r"[^a-z0-9]+", "_", value.casefold()).strip("_") or "other"
+
+
+def dropped_key(reason: str) -> str:
+    """Return the stat key counting records dropped for *reason*, a fixed snake_case slug.
+
+    >>> dropped_key("invalid")
+    'brief/dropped/invalid'
+    >>> dropped_key("Bad reason")
+    Traceback (most recent call last):
+    ...
+    ValueError: drop reason must be a snake_case slug, got 'Bad reason'
+    """
+    if not _SLUG_RE.match(reason):
+        raise ValueError(f"drop reason must be a snake_case slug, got {reason!r}")
+    return f"brief/dropped/{reason}"
+
+
+def record_stat_keys(record: Mapping[str, Any]) -> list[str]:
+    """Return the stat keys one record adds 1 to: coverage, provenance, dates, page kind.
+
+    Only extracted fields (title ... language) and the four layers are counted, whatever
+    else a record holds, so the set of keys stays bounded.
+
+    >>> from brief_scraper.record import empty_record
+    >>> rec = empty_record("https://example.org/p", "example.org")
+    >>> rec.update(title="T", posted_raw="Spring 2020", content_type="Program")
+    >>> rec["provenance"] = {"title": "site", "posted_raw": "text", "bogus": "site"}
+    >>> record_stat_keys(rec)  # doctest: +NORMALIZE_WHITESPACE
+    ['brief/fields/title', 'brief/fields/content_type', 'brief/fields/posted_raw',
+     'brief/provenance/title/site', 'brief/provenance/posted_raw/text',
+     'brief/dates/unparsed', 'brief/pages/not_publication/program']
+    """
+    keys = [f"brief/fields/{field}" for field in EXTRACTED_FIELDS if not is_empty(record.get(field))]
+    provenance = record.get("provenance")
+    if isinstance(provenance, Mapping):
+        keys += [
+            f"brief/provenance/{field}/{layer}"
+            for field, layer in provenance.items()
+            if field in _FIELDS and layer in LAYERS
+        ]
+    if not is_empty(record.get("posted_raw")) and is_empty(record.get("posted_date")):
+        keys.append(DATES_UNPARSED)
+    content_type = record.get("content_type")
+    if isinstance(content_type, str) and content_type.strip().casefold() in NOT_PUBLICATION_TYPES:
+        keys.append(f"brief/pages/not_publication/{slugify(content_type)}")
+    return keys
