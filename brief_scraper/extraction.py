@@ -10,7 +10,7 @@ from brief_scraper.layers.meta import from_meta
 from brief_scraper.layers.text import from_text
 from brief_scraper.page import Page
 from brief_scraper.parsing import parse_html
-from brief_scraper.reconcile import reconcile
+from brief_scraper.reconcile import clean_layer_authors, reconcile
 from brief_scraper.record import EXTRACTED_FIELDS, empty_record
 from brief_scraper.sites import SiteProfile, from_site
 from brief_scraper.sites.wilsoncenter import WILSON_CENTER
@@ -102,7 +102,11 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
         design, site_fields = from_site(page, profile)
         layers.append(("site", site_fields))
     layers += [("jsonld", from_jsonld(page)), ("meta", from_meta(page))]
+    if design is None:  # a layer whose authors are all the site's own name yields to the next
+        layers = clean_layer_authors(layers)
     layers.append(("text", from_text(page, text_fields_wanted(layers, design is not None))))
+    if design is None:
+        layers = clean_layer_authors(layers)
     if design is not None and not design.is_publication:
         layers = [
             (name, {k: v for k, v in found.items() if k in NON_PUBLICATION_FIELDS}) for name, found in layers

@@ -57,10 +57,6 @@ def reconcile(record: dict[str, Any], layers: dict[str, dict[str, Any]], url: st
     from_metadata = provenance.get("title") in ("jsonld", "meta")
     if headline and record["title"] and from_metadata and headline_fits(headline, record["title"]):
         record["title"], provenance["title"] = headline, "text"
-    if record["authors"]:
-        record["authors"] = clean_authors(record["authors"], layers)
-        if not record["authors"]:
-            provenance.pop("authors", None)
     if provenance.get("posted_date") == "site":
         return record
     url_day = date_from_url(url)
@@ -75,9 +71,17 @@ def reconcile(record: dict[str, Any], layers: dict[str, dict[str, Any]], url: st
     return record
 
 
-def clean_authors(authors: list[dict[str, Any]], layers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def clean_layer_authors(layers: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """Return *layers* with each layer's authors cleaned (see clean_authors)."""
+    site_names = [n for _, found in layers for n in found.get("site_names", ())]
+    return [
+        (name, {**found, "authors": clean_authors(found.get("authors") or [], site_names)})
+        for name, found in layers
+    ]
+
+
+def clean_authors(authors: list[dict[str, Any]], site_names: list[str]) -> list[dict[str, Any]]:
     """Return *authors* with names cleaned, the site's own name dropped, each name once."""
-    site_names = [n for found in layers.values() for n in found.get("site_names", ())]
     cleaned: list[dict[str, Any]] = []
     for author in authors:
         name = clean_author_name(author["name"], site_names)

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from lxml import etree
+
 from brief_scraper.page import Marked, Page
 from brief_scraper.record import Author
 from brief_scraper.text import clean_text
@@ -31,6 +33,7 @@ _NOT_BYLINE_CLASSES = ("authors-block", "author-bio", "author-image", "author-av
 _BYLINE_CANDIDATES = (
     "//*[@itemprop='author' or @itemprop='name' or contains(@rel, 'author') or contains(@class, 'author')"
     " or contains(@class, 'Author') or contains(@class, 'byline') or contains(@class, 'Byline')"
+    " or contains(@class, 'auteur') or contains(@class, 'autor') or self::byline"
     " or contains(concat(' ', @class, ' '), ' fn ')]"
 )
 _BYLINE_TESTS: tuple[Callable[[Marked], bool], ...] = (
@@ -39,9 +42,22 @@ _BYLINE_TESTS: tuple[Callable[[Marked], bool], ...] = (
     lambda m: any(c in m.cls for c in _AUTHOR_NAME_CLASSES),
     lambda m: "fn" in m.cls.split() and _has_ancestor_class(m.element, "vcard"),
     lambda m: m.itemprop == "author",
-    lambda m: "byline" in m.cls,
-    lambda m: "author" in m.cls and not any(c in m.cls for c in _NOT_BYLINE_CLASSES),
+    lambda m: "byline" in m.cls or m.element.tag == "byline",
+    lambda m: (
+        any(w in m.cls for w in ("author", "auteur", "autor"))
+        and not any(c in m.cls for c in _NOT_BYLINE_CLASSES)
+    ),
 )
+
+
+def _is_comment_or_form(element: Any) -> bool:
+    """Return whether *element* sits in a comment thread or a form (comment forms' "Name *")."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in ("form", "label", "input", "textarea", "footer", "nav", "aside"):
+            return True
+        if "comment" in (node.get("class") or "").lower() or "comment" in (node.get("id") or "").lower():
+            return True
+    return False
 
 
 def _has_ancestor_itemprop(element: Any, itemprop: str) -> bool:
@@ -53,7 +69,8 @@ def _has_ancestor_class(element: Any, name: str) -> bool:
 
 
 _PREFIX_RE = re.compile(
-    r"^\s*(?:(?:written|posted|published|reported|story|text|photos?)\s+)?(?:by|von|par|por|de|door|af|av)\s*:?\s+",
+    r"^\s*(?:(?:written|posted|published|reported|story|text|photos?|recipe|eingestellt|geschrieben|verfasst)\s+)?"
+    r"(?:by|von|par|por|de|door|af|av)\s*:?\s+",
     re.I,
 )
 _CUT_RE = re.compile(
@@ -114,13 +131,48 @@ def names_in_byline(text: str | None, site_names: set[str]) -> list[str]:
     return names[:_MAX_AUTHORS]
 
 
+_BY_LINE_RE = re.compile(r"^\s*(?:written\s+)?(?:by|von|par|por|door|af|av)\s*:?\s+\S", re.I)
+_NEAR_HEADLINE = etree.XPath(
+    "following::text()[normalize-space()][not(ancestor::script or ancestor::style)][position() <= 20]"
+)
+
+
+def find_by_line(page: Page, site_names: set[str]) -> list[Author]:
+    """Return the names of a "By ..." / "Von ..." line just after the headline, for bare bylines."""
+    headline = next(iter(page.elements("h1")), None)
+    if headline is None:
+        return []
+    for text in _NEAR_HEADLINE(headline):
+        if len(text) < 120 and _BY_LINE_RE.match(text):
+            parent = text.getparent()
+            line = "".join(parent.itertext()) if parent is not None and not text.is_tail else text
+            names = names_in_byline(line if len(line) < 160 else text, site_names)
+            if names:
+                return [{"name": n, "kind": "person", "role": None, "bio": None, "url": None} for n in names]
+        if text.strip().lower() in ("by", "von", "par", "por"):  # "By" alone, the name in the next node
+            parent = text.getparent()
+            line = (
+                "".join(parent.getparent().itertext())
+                if parent is not None and parent.getparent() is not None
+                else ""
+            )
+            names = names_in_byline(line, site_names) if len(line) < 160 else []
+            if names:
+                return [{"name": n, "kind": "person", "role": None, "bio": None, "url": None} for n in names]
+    return []
+
+
 def find_byline_authors(main: Any, page: Page, site_names: set[str]) -> list[Author]:
     """Return the authors of the first byline found, most specific markup first.
 
     Bylines inside *main* (the main region's lxml element) are preferred to those elsewhere.
     """
     for test in _BYLINE_TESTS:
-        found = [m.element for m in page.marked(_BYLINE_CANDIDATES) if test(m)]
+        found = [
+            m.element
+            for m in page.marked(_BYLINE_CANDIDATES)
+            if test(m) and not _is_comment_or_form(m.element)
+        ]
         if not found:
             continue
         inside = [el for el in found if el is main or main in el.iterancestors()]
@@ -134,7 +186,7 @@ def find_byline_authors(main: Any, page: Page, site_names: set[str]) -> list[Aut
                 {"name": n, "kind": "person", "role": None, "bio": None, "url": None}
                 for n in names[:_MAX_AUTHORS]
             ]
-    return []
+    return find_by_line(page, site_names)
 
 
 # Words that make a byline the newsroom rather than a person: "TMZ Staff", "N-Land Redaktion".
