@@ -84,7 +84,7 @@ def clean_authors(authors: list[dict[str, Any]], site_names: list[str]) -> list[
     """Return *authors* with names cleaned, the site's own name dropped, each name once."""
     cleaned: list[dict[str, Any]] = []
     for author in authors:
-        name = clean_author_name(author["name"], site_names)
+        name = clean_author_name(author["name"], site_names, author["kind"])
         if name and all(name.casefold() != other["name"].casefold() for other in cleaned):
             cleaned.append({**author, "name": name})
     return cleaned

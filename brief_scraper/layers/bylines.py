@@ -69,25 +69,27 @@ def _has_ancestor_class(element: Any, name: str) -> bool:
 
 
 _PREFIX_RE = re.compile(
-    r"^\s*(?:(?:written|posted|published|reported|story|text|photos?|recipe|eingestellt|geschrieben|verfasst)\s+)?"
-    r"(?:by|von|par|por|de|door|af|av)\s*:?\s+",
+    r"^\s*(?:(?:written|posted|published|reported|story|text|photos?|recipe|eingestellt|geschrieben|verfasst"
+    r"|erstellt|publié|publicado|escrito)\s+)?(?:by\s*:?\s*(?=(?-i:[A-ZÀ-Þ]))|(?:von|par|por|de|door|af|av)\s*:?\s+)"
+    r"|^\s*(?:author|autor|autorin|auteur|autora)\s*:\s*",
     re.I,
 )
 _CUT_RE = re.compile(
-    r"\s*(?:\||•|·|—|–|\bon\s+\w+\s+\d|\bpublished\b|\bupdated\b|\bposted\b|\d{1,2}[./]\d{1,2}[./]\d{2,4}"
+    r"\s*(?:\||•|·|—|–|\bon\s+\w+\s+\d|\bam\s+(?:mo|di|mi|do|fr|sa|so)[a-z]*\b|\bpublished\b|\bupdated\b|\bposted\b|\d{1,2}[./]\d{1,2}[./]\d{2,4}"
     r"|\d{4}-\d{2}-\d{2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d).*$",
     re.I,
 )
 _SPLIT_RE = re.compile(r"\s*(?:,\s*and\s+|\s+and\s+|\s+und\s+|\s+et\s+|\s+y\s+|\s*&\s*|;|,)\s*", re.I)
 _NOT_A_NAME_RE = re.compile(
     r"https?:|www\.|@|\.(?:com|de|org|net|fr|co|uk|info|ch|at)\b|\d|^(?:admin|administrator|author|autor"
-    r"|editor|staff|redaktion|guest|anonymous|unknown|comments?|share|follow|about|more)$",
+    r"|auteur|autora|editor|staff|guest|anonymous|unknown|no author|comments?|share|follow|about|more|by"
+    r"|datum|date|quelle|source|text|fotos?|photos?|bild|nachricht|red|agencies)$",
     re.I,
 )
 _UI_WORDS_RE = re.compile(
     r"\b(?:share|facebook|twitter|linkedin|instagram|whatsapp|follow|comments?|e-?mail|print|subscribe"
     r"|posts?|view|read|profile|contact|newsletter|articles?|beiträge|artikel|archive|search|menu|login"
-    r"|sign|home|news|updated|published|min|minutes?)\b",
+    r"|sign|home|news|updated|published|veröffentlicht|erstellt|min|minutes?|©)\b",
     re.I,
 )
 _MAX_AUTHORS = 6
@@ -145,14 +147,14 @@ def find_by_line(page: Page, site_names: set[str]) -> list[Author]:
     for text in _NEAR_HEADLINE(headline):
         if len(text) < 120 and _BY_LINE_RE.match(text):
             parent = text.getparent()
-            line = "".join(parent.itertext()) if parent is not None and not text.is_tail else text
+            line = " ".join(parent.itertext()) if parent is not None and not text.is_tail else text
             names = names_in_byline(line if len(line) < 160 else text, site_names)
             if names:
                 return [{"name": n, "kind": "person", "role": None, "bio": None, "url": None} for n in names]
         if text.strip().lower() in ("by", "von", "par", "por"):  # "By" alone, the name in the next node
             parent = text.getparent()
             line = (
-                "".join(parent.getparent().itertext())
+                " ".join(parent.getparent().itertext())
                 if parent is not None and parent.getparent() is not None
                 else ""
             )
@@ -178,7 +180,7 @@ def find_byline_authors(main: Any, page: Page, site_names: set[str]) -> list[Aut
         inside = [el for el in found if el is main or main in el.iterancestors()]
         names: list[str] = []
         for element in (inside or found)[: _MAX_AUTHORS * 2]:
-            for name in names_in_byline("".join(element.itertext()), site_names):
+            for name in names_in_byline(" ".join(element.itertext()), site_names):
                 if name not in names:
                     names.append(name)
         if names:
@@ -203,7 +205,7 @@ def _squash(text: str) -> str:
     return re.sub(r"[^\w]", "", text.casefold())
 
 
-def clean_author_name(name: str, site_names: list[str]) -> str | None:
+def clean_author_name(name: str, site_names: list[str], kind: str = "organization") -> str | None:
     """Return an author's name without "By", handles and affiliations; None for the site itself.
 
     >>> clean_author_name("Jeremy Schneider | NJ Advance Media For NJ.com", [])
@@ -227,8 +229,10 @@ def clean_author_name(name: str, site_names: list[str]) -> str | None:
     squashed = _squash(_DESK_WORDS_RE.sub("", text))
     if not squashed:
         return text  # "Redaktion", "Newsdesk": the newsroom signs, and that is the byline
-    if squashed in sites:
-        return None  # the site's own name, perhaps with "Staff": a publisher, not an author
+    if squashed in sites and (kind == "organization" or desk or len(text.split()) < 2):
+        # The site's own name, perhaps with "Staff": a publisher, not an author. A person's
+        # name that is also the site's is kept: personal sites are signed by their owners.
+        return None
     if desk and any(len(n) > 4 and (n in squashed or squashed in n) for n in sites):
         return None  # "Redaktion datev.de" on datev-magazin.de
     return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -84,7 +85,9 @@ def _first_text(value: Any) -> str | None:
         value = next((v for v in value if v), None)
     if isinstance(value, dict):
         value = value.get("@value") or value.get("name") or value.get("text")
-    return clean_text(value) if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    return clean_text(html.unescape(value) if "&" in value else value)  # "O&#039;Neil" in some CMSs
 
 
 def _url_of(value: Any) -> str | None:
