@@ -29,13 +29,6 @@ _AUTHOR_NAME_CLASSES = (
     "author_name",
 )
 _NOT_BYLINE_CLASSES = ("authors-block", "author-bio", "author-image", "author-avatar", "author-box")
-# One walk pre-selects every element that any test below could accept.
-_BYLINE_CANDIDATES = (
-    "//*[@itemprop='author' or @itemprop='name' or contains(@rel, 'author') or contains(@class, 'author')"
-    " or contains(@class, 'Author') or contains(@class, 'byline') or contains(@class, 'Byline')"
-    " or contains(@class, 'auteur') or contains(@class, 'autor') or self::byline"
-    " or contains(concat(' ', @class, ' '), ' fn ')]"
-)
 _BYLINE_TESTS: tuple[Callable[[Marked], bool], ...] = (
     lambda m: m.itemprop == "name" and _has_ancestor_itemprop(m.element, "author"),
     lambda m: "author" in m.rel.split() and m.element.tag == "a",
@@ -167,19 +160,21 @@ def find_by_line(page: Page, site_names: set[str]) -> list[Author]:
 def find_byline_authors(main: Any, page: Page, site_names: set[str]) -> list[Author]:
     """Return the authors of the first byline found, most specific markup first.
 
-    Bylines inside *main* (the main region's lxml element) are preferred to those elsewhere.
+    The main region (*main*, an lxml element) is searched first, the whole page after it.
     """
+    page_root = page.sel.root
+    for scope in (main,) if main is page_root else (main, page_root):
+        authors = _byline_in(page.marked(scope), site_names)
+        if authors:
+            return authors
+    return find_by_line(page, site_names)
+
+
+def _byline_in(marked: list[Marked], site_names: set[str]) -> list[Author]:
     for test in _BYLINE_TESTS:
-        found = [
-            m.element
-            for m in page.marked(_BYLINE_CANDIDATES)
-            if test(m) and not _is_comment_or_form(m.element)
-        ]
-        if not found:
-            continue
-        inside = [el for el in found if el is main or main in el.iterancestors()]
+        found = [m.element for m in marked if test(m) and not _is_comment_or_form(m.element)]
         names: list[str] = []
-        for element in (inside or found)[: _MAX_AUTHORS * 2]:
+        for element in found[: _MAX_AUTHORS * 2]:
             for name in names_in_byline(" ".join(element.itertext()), site_names):
                 if name not in names:
                     names.append(name)
@@ -188,7 +183,7 @@ def find_byline_authors(main: Any, page: Page, site_names: set[str]) -> list[Aut
                 {"name": n, "kind": "person", "role": None, "bio": None, "url": None}
                 for n in names[:_MAX_AUTHORS]
             ]
-    return find_by_line(page, site_names)
+    return []
 
 
 # Words that make a byline the newsroom rather than a person: "TMZ Staff", "N-Land Redaktion".

@@ -249,14 +249,6 @@ def find_summary(region: Selector, skip: set[str | None]) -> str | None:
 # Where pages show their date, most specific first; each test takes one Marked element.
 _PUBLISHED_CLASSES = ("entry-date", "post-date", "published", "pubdate", "article-date", "posted-on",
                       "date-published", "publish-date", "publishdate")  # fmt: skip
-# One walk pre-selects every element that any test below could accept.
-_DATE_CANDIDATES = (
-    "//*[@itemprop='datePublished' or @itemprop='dateCreated' or @itemprop='uploadDate'"
-    " or contains(@property, 'datePublished') or contains(@property, 'dateCreated') or self::time"
-    " or self::abbr[@title] or contains(@class, 'date') or contains(@class, 'Date')"
-    " or contains(@class, 'publish') or contains(@class, 'posted') or contains(@class, 'datum')"
-    " or contains(@class, 'time') or contains(@class, 'meta')]"
-)
 _DATE_TESTS: tuple[Callable[[Marked], bool], ...] = (
     lambda m: m.itemprop == "datePublished" or "datePublished" in (m.element.get("property") or ""),
     lambda m: (
@@ -345,16 +337,24 @@ def find_labelled_date(page: Page) -> dict[str, Any]:
 def find_visible_date(main: Any, page: Page) -> dict[str, Any]:
     """Return posted_* from the date a page shows: microdata, ``<time>``, date-classed text.
 
-    Within each kind of marker, matches inside *main* (an lxml element) come first.
+    The main region (*main*, an lxml element) is searched first, the whole page after it;
+    text near the headline and labelled dates come last.
     """
+    page_root = page.sel.root
+    for scope in (main,) if main is page_root else (main, page_root):
+        found = _marked_date(page, page.marked(scope))
+        if found:
+            return found
+    return find_labelled_date(page)
+
+
+def _marked_date(page: Page, marked: list[Marked]) -> dict[str, Any]:
     for index, test in enumerate(_DATE_TESTS):
         if index == _NEAR_HEADLINE_STEP:
             near = find_date_near_headline(page)
             if near:
                 return near
-        found = [m.element for m in page.marked(_DATE_CANDIDATES) if test(m)]
-        inside = [el for el in found if el is main or main in el.iterancestors()]
-        for element in (inside + [el for el in found if el not in inside])[:5]:
+        for element in [m.element for m in marked if test(m)][:5]:
             text = "".join(element.itertext())
             if len(text) > 120:
                 continue
@@ -362,7 +362,7 @@ def find_visible_date(main: Any, page: Page) -> dict[str, Any]:
             posted = parse_posted(machine, text, page.html_language)
             if posted.date:
                 return {"posted_date": posted.date, "posted_at": posted.at, "posted_raw": posted.raw}
-    return find_labelled_date(page)
+    return {}
 
 
 def main_region(page: Page) -> Selector:
@@ -407,10 +407,7 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any
             found["title"] = title
             break
     if want("posted_date"):
-        found.update(
-            find_visible_date(region, page)
-            or (find_visible_date(page.sel, page) if region is not page.sel else {})
-        )
+        found.update(find_visible_date(region.root, page))
     excerpt = find_excerpt(region) if want("excerpt") else None
     if excerpt:
         found["excerpt"] = excerpt
