@@ -1,0 +1,46 @@
+"""Count what the records hold: field coverage, provenance, unparsed dates, page kinds.
+
+The keys and which facts count are decided in ``brief_scraper.stats``; this pipeline only
+adds them up, and takes a record back out when the writer removes it as superseded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Self
+
+from itemadapter import ItemAdapter
+
+from brief_scraper.stats import record_stat_keys
+from pipelines.signals import record_removed
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+
+class StatsPipeline:
+    """Add each record to ``brief/fields/*``, ``brief/provenance/*/*``, ``brief/dates/unparsed``
+    and ``brief/pages/not_publication/*``; subtract it on ``record_removed``.
+    """
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        assert crawler.stats is not None
+        pipeline = cls(crawler.stats)
+        crawler.signals.connect(pipeline.record_removed, signal=record_removed)
+        return pipeline
+
+    def process_item(self, item: Any) -> Any:
+        self._count(ItemAdapter(item).asdict(), 1)
+        return item
+
+    def record_removed(self, record: dict[str, Any]) -> None:
+        """Take a record that is no longer in the output back out of the counts."""
+        self._count(record, -1)
+
+    def _count(self, record: dict[str, Any], step: int) -> None:
+        for key in record_stat_keys(record):
+            self.stats.inc_value(key, step)

@@ -1,0 +1,87 @@
+"""Validate records against the record's JSON Schema (``brief_scraper/schema.json``).
+
+An invalid record is not lost: :class:`InvalidRecord` carries its errors, and
+JsonlWriterPipeline writes both to the run's ``<run>.rejected.jsonl``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Self
+
+from itemadapter import ItemAdapter
+from jsonschema.validators import validator_for
+from scrapy.exceptions import DropItem
+
+from brief_scraper.record import load_schema
+from brief_scraper.stats import dropped_key
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 300  # a message quotes the bad value, which may be a whole bio
+
+
+class InvalidRecord(DropItem):
+    """The record does not match the schema; it goes, with its errors, to the rejected file.
+
+    ``record`` is the record as validated (normalized), which the ``item_dropped`` signal's
+    item is not: that is the item as the spider yielded it.
+    """
+
+    reason = "invalid"
+
+    def __init__(self, message: str, errors: list[dict[str, str]], record: dict[str, Any]) -> None:
+        super().__init__(message, log_level="INFO")
+        self.errors = errors
+        self.record = record
+
+
+class ValidatePipeline:
+    """Drop records that do not match ``schema.json`` (brief/dropped/invalid), keeping their errors.
+
+    Each error is ``{"path", "message", "validator"}``: where in the record (a JSON path such
+    as ``$.authors[0].name``), what is wrong, and which schema keyword failed.
+    """
+
+    def __init__(self, stats: StatsCollector, schema: dict[str, Any] | None = None) -> None:
+        schema = load_schema() if schema is None else schema
+        cls = validator_for(schema)
+        cls.check_schema(schema)
+        self.validator: Validator = cls(schema)
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        assert crawler.stats is not None
+        return cls(crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        record = ItemAdapter(item).asdict()
+        errors = self.errors_of(record)
+        if not errors:
+            return item
+        self.stats.inc_value(dropped_key(InvalidRecord.reason))
+        first = errors[0]
+        raise InvalidRecord(
+            f"invalid record {record.get('url')}: {len(errors)} schema error(s),"
+            f" first at {first['path']}: {first['message']}",
+            errors,
+            record,
+        )
+
+    def errors_of(self, record: dict[str, Any]) -> list[dict[str, str]]:
+        """Return the record's schema errors, ordered by where they are; [] when it is valid."""
+        found = sorted(self.validator.iter_errors(record), key=lambda e: [str(p) for p in e.absolute_path])
+        return [
+            {"path": e.json_path, "message": _shorten(e.message), "validator": str(e.validator)}
+            for e in found
+        ]
+
+
+def _shorten(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE_CHARS else message[: MAX_MESSAGE_CHARS - 1] + "…"
