@@ -1,4 +1,4 @@
-r"""Discovery: read listing pages and sitemaps for the links a spider should follow.
+r"""Discovery: read listing pages for the links a spider should follow.
 
 Pure functions, no Scrapy: HTML (or XML) and the page's URL in, links out. Spiders call
 them to decide which requests to make; field parsing stays in ``extract()``.
@@ -28,7 +28,6 @@ other item link.
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -52,16 +51,18 @@ ITEM_TYPES = frozenset(
     {"publication", "article", "blog-post", "event", "video", "podcast", "book", "audiovideo",
      "external-link", "collection", "multimedia"}
 )  # fmt: skip
-# Listing pages a program page may point to, filtered to the program by a query parameter.
+# Listing pages a program page may point to, filtered to the program by a query parameter,
+# and the program's own listing sub-pages (``/program/<slug>/insight-analysis``).
 LISTING_PATHS = frozenset({"/insight-analysis", "/research", "/search", "/publications"})
 PROGRAM_FILTERS = frozenset({"programs", "program", "program_id"})
+_NOT_FILTERS = frozenset({*PROGRAM_FILTERS, "_page", "page", "_limit", "limit", "keywords"})
+PROGRAM_LISTINGS = frozenset({"insight-analysis", "publications", "research", "analysis", "insights"})
 PAGE_PARAMS = ("_page", "page")  # the site's ``?_page=N`` (1-based), Drupal's ``?page=N`` (0-based)
 _FIRST_PAGE = {"_page": 1, "page": 0}
 # ``/<type>/<slug>`` with an optional trailing slash; a slug has no further segment.
 _ITEM_PATH_RE = re.compile(r"^/([a-z0-9][a-z0-9-]*)/([^/]+)/?$")
 _NEXT_TEXTS = frozenset({"next", "next page", "next ›", "next »", "›", "»", "older", "older posts"})
 _TEASER_LEVELS = 6  # how far up from a link a teaser's date is looked for
-SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed sitemap
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,15 +298,19 @@ def _numbered_next(sel: Selector, url: str, base: str, site: str) -> str | None:
 
 
 def find_program_listings(html: str | bytes | Selector, url: str, program: str) -> list[str]:
-    """Return the listings a program page links to: its own sub-pages and filtered lists.
+    """Return the listings a program page links to: its own listing pages and filtered lists.
 
-    Only ``/program/<program>/...`` pages and site listings (``/insight-analysis``...)
-    filtered by a ``programs=`` parameter count; the site-wide navigation does not.
+    Only the program's listing sub-pages (``/program/<program>/insight-analysis``; not its
+    experts or events) and site listings (``/insight-analysis``...) filtered by a
+    ``programs=`` parameter and nothing else count: not the site-wide navigation, nor a
+    subset of the program's items (``?topics=165&programs=109``).
 
     >>> html = '''<a href="/insight-analysis?programs=109">All</a> <a href="/insight-analysis">Nav</a>
-    ...           <a href="/program/mexico-institute/publications">Ours</a> <a href="/search/?q=x">S</a>'''
+    ...           <a href="/program/mexico-institute/insight-analysis">Ours</a> <a href="/search/?q=x">S</a>
+    ...           <a href="/program/mexico-institute/experts">Experts</a>
+    ...           <a href="/research?topics=1&programs=109">Topic</a>'''
     >>> find_program_listings(html, "https://wc.org/program/mexico-institute", "mexico-institute")
-    ['https://wc.org/insight-analysis?programs=109', 'https://wc.org/program/mexico-institute/publications']
+    ['https://wc.org/insight-analysis?programs=109', 'https://wc.org/program/mexico-institute/insight-analysis']
     """
     sel = html if not isinstance(html, str | bytes) else parse_html(html)
     base = _base_url(sel, url)
@@ -315,73 +320,13 @@ def find_program_listings(html: str | bytes | Selector, url: str, program: str) 
         if not link or not is_same_site(link, url) or link in found:
             continue
         parts = urlsplit(link)
-        params = {k for k, _ in parse_qsl(parts.query)}
-        if parts.path.startswith(f"/program/{program}/") or (
-            parts.path.rstrip("/") in LISTING_PATHS and params & PROGRAM_FILTERS
+        params = {k for k, v in parse_qsl(parts.query) if v}
+        own, _, rest = parts.path.rstrip("/").partition(f"/program/{program}/")
+        if (not own and rest in PROGRAM_LISTINGS) or (
+            parts.path.rstrip("/") in LISTING_PATHS and params & PROGRAM_FILTERS and params <= _NOT_FILTERS
         ):
             found.append(link)
     return found
-
-
-@dataclass(frozen=True, slots=True)
-class Sitemap:
-    """A parsed sitemap: ``sitemapindex`` (locations are sitemaps) or ``urlset`` (pages)."""
-
-    kind: str
-    entries: tuple[tuple[str, str | None], ...]  # (loc, lastmod as YYYY-MM-DD or None)
-
-
-def parse_sitemap(body: bytes) -> Sitemap:
-    """Return the kind and the ``(loc, lastmod day)`` entries of a sitemap, gzipped or not.
-
-    Anything that is not a sitemap gives kind ``""`` and no entries. External entities and
-    network access are off, and the size is capped at :data:`SITEMAP_MAX_BYTES`.
-
-    >>> xml = b'''<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
-    ...   <sitemap><loc> https://wc.org/sitemap.xml?page=1 </loc>
-    ...            <lastmod>2025-03-17T10:00Z</lastmod></sitemap>
-    ... </sitemapindex>'''
-    >>> parse_sitemap(xml)
-    Sitemap(kind='sitemapindex', entries=(('https://wc.org/sitemap.xml?page=1', '2025-03-17'),))
-    >>> import gzip
-    >>> parse_sitemap(gzip.compress(xml.replace(b"sitemapindex", b"urlset").replace(b"<sitemap>", b"<url>")
-    ...                             .replace(b"</sitemap>", b"</url>"))).kind
-    'urlset'
-    >>> parse_sitemap(b"<html><body>not a sitemap</body></html>")
-    Sitemap(kind='', entries=())
-    """
-    if body[:2] == b"\x1f\x8b":
-        try:
-            body = _gunzip(body)
-        except (OSError, EOFError, zlib.error, ValueError):
-            return Sitemap("", ())
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
-    try:
-        root = etree.fromstring(body, parser=parser)
-    except etree.XMLSyntaxError:
-        return Sitemap("", ())
-    if root is None or not isinstance(root.tag, str):
-        return Sitemap("", ())
-    kind = etree.QName(root).localname
-    if kind not in ("sitemapindex", "urlset"):
-        return Sitemap("", ())
-    entries = []
-    for entry in root:
-        if not isinstance(entry.tag, str):
-            continue
-        loc = entry.findtext("{*}loc") or entry.findtext("loc")
-        if loc and loc.strip():
-            lastmod = entry.findtext("{*}lastmod") or entry.findtext("lastmod")
-            entries.append((loc.strip(), parse_iso(lastmod)[0] if lastmod else None))
-    return Sitemap(kind, tuple(entries))
-
-
-def _gunzip(body: bytes) -> bytes:
-    out = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    data = out.decompress(body, SITEMAP_MAX_BYTES)
-    if out.unconsumed_tail:
-        raise ValueError(f"sitemap larger than {SITEMAP_MAX_BYTES} bytes uncompressed")
-    return data
 
 
 def same_site_urls(urls: Iterable[str], site_url: str) -> list[str]:

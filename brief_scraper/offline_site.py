@@ -9,8 +9,9 @@ test can say what a crawl did and did not ask for::
         assert "/publication/draft-embargoed-brief-on-migration" not in site.paths()
 
 Routes: ``/robots.txt`` (``Disallow: /search/``, ``/publication/draft-``), ``/sitemap.xml``
-(an index of ``/sitemap.xml?page=N``), ``/program/<slug>``, the listing
-``/insight-analysis?_page=N[&programs=<id>]`` (design B teasers, newest first, dated),
+(an index of ``/sitemap.xml?page=N``), ``/program/<slug>`` (the fixture's program page, else
+a generated one), the listing ``/insight-analysis?_page=N[&programs=<id>]`` and the program's
+``/program/<slug>/insight-analysis?_page=N`` (design B teasers, newest first, dated),
 every page of the snapshot, a 301 from an old URL, a 404, a 500 and a PDF.
 Run it alone with ``python -m brief_scraper.offline_site [--port 8000]``.
 """
@@ -143,10 +144,10 @@ class _Router:
             return self.sitemap(query.get("page", [None])[0])
         if path == "/":
             return self.page(self.home())
-        if path.rstrip("/") == self.snap.config["listing_path"]:
-            return self.page(self.listing(path, query))
-        if path == f"/program/{self.program['slug']}":
-            return self.page(self.program_page())
+        if path.rstrip("/") in (self.snap.config["listing_path"], self.program_listing_path):
+            return self.page(self.listing(path.rstrip("/"), query))
+        if path == f"/program/{self.program['slug']}" and path not in self.snap.pages:
+            return self.page(self.program_page())  # the fixture's program page, when there is one
         if path in self.snap.redirects:
             return 301, {"Location": f"{self.origin}{self.snap.redirects[path]}"}, b""
         if path in self.snap.errors:
@@ -176,10 +177,18 @@ class _Router:
             "<li><a href='/sitemap.xml'>Sitemap</a></li></ul></body></html>"
         )
 
+    @property
+    def program_listing_path(self) -> str:
+        """The program's own listing, as program pages of design A link it."""
+        return f"/program/{self.program['slug']}/insight-analysis"
+
     def listing(self, path: str, query: dict[str, list[str]]) -> str:
         size = int(self.snap.config["page_size"])
         programs = query.get("programs", [None])[0]
-        entries = self.snap.listed(program_only=programs is not None)
+        if path == self.program_listing_path:
+            programs = None
+        program_only = programs is not None or path == self.program_listing_path
+        entries = self.snap.listed(program_only=program_only)
         if programs is not None and programs != self.program["id"]:
             entries = []
         pages = max(1, math.ceil(len(entries) / size))
@@ -199,7 +208,7 @@ class _Router:
         if number < pages:
             href = html.escape(page_url(number + 1))
             pager.append(f'{indent}<li class="pager-item -next"><a rel="next" href="{href}">Next</a></li>')
-        heading = f"{self.program['name']} analysis" if programs else "Insight & Analysis"
+        heading = f"{self.program['name']} analysis" if program_only else "Insight & Analysis"
         return self.template(
             "listing.html", heading=html.escape(heading), teasers="\n".join(map(self.teaser, shown)),
             pager="\n".join(pager),

@@ -1,0 +1,161 @@
+"""The ``generic`` spider: extract publication pages of any site, from a URL list or a sitemap.
+
+Arguments (``-a name=value``); at least one of the first three is needed:
+
+``start_urls``
+    Comma-separated page URLs.
+``urls_file``
+    A text file with one URL per line (blank lines and ``#`` comments are skipped); read
+    only, never written.
+``sitemap_url``
+    A sitemap or sitemap index; every page it lists on the sitemap's own host is extracted
+    (documents such as PDFs are skipped).
+``max_items``
+    Stop after emitting this many records (finish_reason ``max_items``).
+
+Each page goes to ``extract()`` as it is: for a site no profile knows, the record's
+``source`` is the host. ``allowed_domains`` is the set of the given URLs' hosts. The
+project's polite defaults apply (robots.txt, a delay per domain, AutoThrottle).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+from scrapy import Request, Spider
+from scrapy.exceptions import CloseSpider
+from scrapy.http import TextResponse
+
+from brief_scraper import extract
+from brief_scraper.arguments import check_known, parse_count, parse_urls
+from brief_scraper.discovery import same_site_urls
+from brief_scraper.sitemaps import parse_sitemap
+from brief_scraper.urls import absolute_url, host_of, is_document_url
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+STAT_SITEMAPS = "brief/discovery/sitemaps"
+STAT_NOT_A_SITEMAP = "brief/discovery/not_a_sitemap"
+STAT_NOT_HTML = "brief/skipped/not_html"
+STAT_DOCUMENTS = "brief/skipped/document_in_sitemap"
+STAT_OVER_MAX = "brief/skipped/max_items"
+
+
+def read_urls_file(path: str | Path) -> tuple[str, ...]:
+    """Return the URLs of a file with one per line; blank lines and ``#`` comments skipped.
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+    ...     _ = f.write("# briefs\\nhttps://x.org/a\\n\\n  https://x.org/b  \\n")
+    >>> read_urls_file(f.name)
+    ('https://x.org/a', 'https://x.org/b')
+    >>> read_urls_file("/nonexistent/urls.txt")
+    Traceback (most recent call last):
+    ...
+    ValueError: urls_file: cannot read '/nonexistent/urls.txt' (No such file or directory)
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ValueError(f"urls_file: cannot read {str(path)!r} ({reason})") from None
+    lines = [line.strip() for line in text.splitlines()]
+    return parse_urls([line for line in lines if line and not line.startswith("#")], name="urls_file")
+
+
+@dataclass(frozen=True, slots=True)
+class GenericArguments:
+    """The generic spider's arguments, checked."""
+
+    urls: tuple[str, ...] = ()
+    sitemap_url: str | None = None
+    max_items: int | None = None
+
+    NAMES: ClassVar[tuple[str, ...]] = ("start_urls", "urls_file", "sitemap_url", "max_items")
+
+    @classmethod
+    def parse(cls, **arguments: Any) -> Self:
+        """Return the checked arguments; raise ValueError with one clear message on the first bad one."""
+        check_known(arguments, cls.NAMES)
+        urls = parse_urls(arguments.get("start_urls"))
+        if arguments.get("urls_file"):
+            urls = tuple(dict.fromkeys(urls + read_urls_file(arguments["urls_file"])))
+        sitemap = parse_urls(arguments.get("sitemap_url"), name="sitemap_url")
+        if len(sitemap) > 1:
+            raise ValueError("sitemap_url: give one sitemap URL")
+        if not urls and not sitemap:
+            raise ValueError("give start_urls, urls_file or sitemap_url (none had a URL)")
+        max_items = parse_count(arguments.get("max_items"), "max_items")
+        return cls(urls, sitemap[0] if sitemap else None, max_items)
+
+    @property
+    def hosts(self) -> list[str]:
+        """The hosts of every given URL: the spider's allowed_domains."""
+        all_urls = [*self.urls, *([self.sitemap_url] if self.sitemap_url else [])]
+        return sorted({host_of(u) for u in all_urls if host_of(u)})
+
+
+class GenericSpider(Spider):
+    """Extract the given pages (or a sitemap's) of any site with the generic layers."""
+
+    name = "generic"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        passthrough = {k: v for k, v in kwargs.items() if k.startswith("_")}  # Scrapyd's _job
+        self.arguments = self.check_arguments(**{k: v for k, v in kwargs.items() if k not in passthrough})
+        super().__init__(*args, **passthrough)
+        self.allowed_domains = self.arguments.hosts
+        self.emitted = 0
+
+    @classmethod
+    def check_arguments(cls, **arguments: Any) -> GenericArguments:
+        """Return the checked arguments (the ``crawl`` command calls this before starting)."""
+        return GenericArguments.parse(**arguments)
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Yield a request per given URL, then the sitemap's."""
+        for url in self.arguments.urls:
+            yield Request(url, callback=self.parse_page)
+        if self.arguments.sitemap_url:
+            yield Request(self.arguments.sitemap_url, callback=self.parse_sitemap)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        """Follow a sitemap index's sitemaps; request a sitemap's pages (not its documents)."""
+        sitemap = parse_sitemap(response.body)
+        if not sitemap.kind:
+            self.crawler.stats.inc_value(STAT_NOT_A_SITEMAP)
+            logger.warning("Not a sitemap: %(url)s", {"url": response.url})
+            return
+        self.crawler.stats.inc_value(STAT_SITEMAPS)
+        locs = (absolute_url(loc, response.url) or loc for loc, _ in sitemap.entries)
+        for url in same_site_urls(locs, response.url):
+            if sitemap.kind == "sitemapindex":
+                yield Request(url, callback=self.parse_sitemap)
+            elif is_document_url(url):
+                self.crawler.stats.inc_value(STAT_DOCUMENTS)
+            else:
+                yield Request(url, callback=self.parse_page)
+
+    def parse_page(self, response: Response) -> Iterator[dict[str, Any]]:
+        """Yield the page's record (HTML pages only)."""
+        content_type = response.headers.get("Content-Type") or b"text/html"
+        if not isinstance(response, TextResponse) or b"html" not in content_type.lower():
+            self.crawler.stats.inc_value(STAT_NOT_HTML)
+            logger.info("Not an HTML page, skipped: %(url)s", {"url": response.url})
+            return
+        limit = self.arguments.max_items
+        if limit is not None and self.emitted >= limit:
+            self.crawler.stats.inc_value(STAT_OVER_MAX)
+            return
+        self.emitted += 1
+        yield extract(response.body, response.url)
+        if limit is not None and self.emitted >= limit:
+            raise CloseSpider("max_items")

@@ -1,0 +1,141 @@
+"""Helpers of the crawl tests: run ``scrapy crawl`` against the offline site, read what it did.
+
+Test-only Scrapy components are enabled with ``-s`` on the command line:
+
+- ``JsonStatsCollector`` writes the final stats (``finish_reason`` included) to the JSON file
+  named by ``BRIEF_TEST_STATS_PATH``;
+- ``LocalOnlyMiddleware`` refuses any request to a host other than 127.0.0.1/localhost and
+  counts it (``test/refused_host``): whatever the spider does, a test crawl never leaves the
+  machine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.statscollectors import MemoryStatsCollector
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+
+    from brief_scraper.offline_site import OfflineSite
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+FAST = {  # the offline site needs no politeness; a 2-core machine likes few retries
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "0",
+    "CONCURRENT_REQUESTS": "16",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "RETRY_TIMES": "1",
+    "LOG_LEVEL": "INFO",
+    "STATS_CLASS": "tests.crawl_support.JsonStatsCollector",
+    "DOWNLOADER_MIDDLEWARES": json.dumps({"tests.crawl_support.LocalOnlyMiddleware": 1000}),
+}
+
+
+class JsonStatsCollector(MemoryStatsCollector):
+    """Keep stats in memory and write them as JSON when the spider closes."""
+
+    def _persist_stats(self, stats: dict[str, Any]) -> None:
+        super()._persist_stats(stats)
+        path = self._crawler.settings.get("BRIEF_TEST_STATS_PATH")
+        if path:
+            Path(path).write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")
+
+
+class LocalOnlyMiddleware:
+    """Refuse requests to any host but 127.0.0.1/localhost (a safety net under OffsiteMiddleware)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LocalOnlyMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if urlsplit(request.url).hostname not in LOCAL_HOSTS:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("test/refused_host")
+            raise IgnoreRequest(f"test crawls stay on 127.0.0.1: {request.url}")
+
+
+@dataclass
+class CrawlRun:
+    """What one crawl did: exit status, records, stats, and the offline site's request log."""
+
+    returncode: int
+    records: list[dict[str, Any]]
+    stats: dict[str, Any]
+    requests: list[Any]  # brief_scraper.offline_site.Requested, answered during this crawl
+    stderr: str
+    site_host: str
+    output_dir: Path
+    urls: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.urls = [r["url"] for r in self.records]
+
+    def paths(self, host: str | None = None) -> list[str]:
+        """Paths (with query) requested on *host* (default: the offline site)."""
+        return [r.path for r in self.requests if r.host == (host or self.site_host)]
+
+    def path_counts(self) -> Counter[str]:
+        """How often each path was requested on the offline site."""
+        return Counter(self.paths())
+
+    def other_hosts(self) -> set[str]:
+        """Hosts other than the offline site's own that were asked for anything."""
+        return {r.host for r in self.requests} - {self.site_host}
+
+    def stat(self, key: str) -> Any:
+        """The final value of a stat (0 when never set)."""
+        return self.stats.get(key, 0)
+
+
+def run_crawl(
+    site: OfflineSite,
+    tmp_path: Path,
+    spider: str = "wilsoncenter",
+    args: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
+    pipelines: bool = False,
+    base_url: bool = True,
+) -> CrawlRun:
+    """Run ``scrapy crawl <spider>`` in a subprocess against *site*; records come from ``-O``.
+
+    Project pipelines are off unless *pipelines*: a spider test checks what the spider yields.
+    """
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    feed, stats_path, out_dir = tmp_path / "records.jsonl", tmp_path / "stats.json", tmp_path / "output"
+    arguments = {"base_url": site.base_url} if base_url else {}
+    arguments.update(args or {})
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(feed)]
+    for name, value in arguments.items():
+        command += ["-a", f"{name}={value}"]
+    merged = {**FAST, "BRIEF_TEST_STATS_PATH": str(stats_path), "BRIEF_OUTPUT_DIR": str(out_dir)}
+    if not pipelines:
+        merged["ITEM_PIPELINES"] = "{}"
+    merged.update(settings or {})
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    mark = site.mark()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    records = []
+    if feed.exists():
+        records = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines() if line]
+    stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
+    return CrawlRun(
+        done.returncode, records, stats, site.requested(mark), done.stderr,
+        f"127.0.0.1:{site.port}", out_dir,
+    )  # fmt: skip
