@@ -408,6 +408,8 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any
             break
     if want("posted_date"):
         found.update(find_visible_date(region.root, page))
+    elif want("title"):  # not a record field: reconcile() weighs it against a metadata day
+        found["headline_date"] = find_date_near_headline(page).get("posted_date")
     excerpt = find_excerpt(region) if want("excerpt") else None
     if excerpt:
         found["excerpt"] = excerpt
