@@ -43,7 +43,7 @@ _BYLINE_TESTS: tuple[Callable[[Marked], bool], ...] = (
 )
 
 
-def _is_comment_or_form(element: Any) -> bool:
+def is_comment_or_form(element: Any) -> bool:
     """Return whether *element* sits in a comment thread or a form (comment forms' "Name *")."""
     for node in (element, *element.iterancestors()):
         if node.tag in ("form", "label", "input", "textarea", "footer", "nav", "aside"):
@@ -172,7 +172,7 @@ def find_byline_authors(main: Any, page: Page, site_names: set[str]) -> list[Aut
 
 def _byline_in(marked: list[Marked], site_names: set[str]) -> list[Author]:
     for test in _BYLINE_TESTS:
-        found = [m.element for m in marked if test(m) and not _is_comment_or_form(m.element)]
+        found = [m.element for m in marked if test(m) and not is_comment_or_form(m.element)]
         names: list[str] = []
         for element in found[: _MAX_AUTHORS * 2]:
             for name in names_in_byline(" ".join(element.itertext()), site_names):

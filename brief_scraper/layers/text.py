@@ -280,7 +280,17 @@ _NEAR_HEADLINE_XPATH = etree.XPath(
 _BEFORE_HEADLINE_XPATH = etree.XPath(
     "preceding::text()[normalize-space()][not(ancestor::script or ancestor::style)][position() <= 6]"
 )
-_HAS_YEAR_RE = re.compile(r"(?:19|20)\d\d")
+# Years a web page can be from: "28.09.1912:44" is a day and a time run together.
+_HAS_YEAR_RE = re.compile(r"(?:199|20\d)\d")
+
+
+def _in_chrome(text: Any) -> bool:
+    """Return whether a text node sits in comments, forms, nav, footer or asides: dates there
+    belong to replies, cookie notices and other pages, not to the publication."""
+    from brief_scraper.layers.bylines import is_comment_or_form
+
+    parent = text.getparent()
+    return parent is not None and is_comment_or_form(parent)
 
 
 def find_date_near_headline(page: Page) -> dict[str, Any]:
@@ -316,7 +326,7 @@ def find_labelled_date(page: Page) -> dict[str, Any]:
         return {}
     texts = _YEAR_TEXT_XPATH(root)
     for text in texts:
-        if len(text) > 200 or not _HAS_YEAR_RE.search(text):
+        if len(text) > 200 or not _HAS_YEAR_RE.search(text) or _in_chrome(text):
             continue
         if not _DATE_LABEL_RE.search(text):
             # The label may be the element just before: <h5>Datum:</h5>03.11.2021 (a tail
