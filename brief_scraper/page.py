@@ -17,7 +17,7 @@ _CANDIDATES_XPATH = etree.XPath(
     "descendant-or-self::*/@class"
     " | descendant-or-self::*[@itemprop or @rel or @property or self::time or self::abbr or self::byline]"
 )
-_MARKER_CLASS_RE = re.compile(r"author|byline|auteur|autor|date|publish|posted|datum|time|meta|\bfn\b", re.I)
+_MARKER_CLASS_RE = re.compile(r"author|byline|auteur|autor|date|publi|posted|datum|time|meta|\bfn\b", re.I)
 
 # Tags that page-level lookups need, gathered in one walk: each ``//tag`` XPath is a walk of
 # its own over the whole tree, and lxml's iter() over a tag set is several times cheaper.

@@ -268,7 +268,7 @@ _DATE_TESTS: tuple[Callable[[Marked], bool], ...] = (
     lambda m: any(c in m.cls for c in _PUBLISHED_CLASSES),
     lambda m: m.element.tag == "time",
     lambda m: "date" in m.cls or "datum" in m.cls,
-    lambda m: "time" in m.cls or "meta" in m.cls,
+    lambda m: "time" in m.cls or "meta" in m.cls or "publication" in m.cls,
 )
 _NEAR_HEADLINE_STEP = 5  # before the loose tests: any <time>, any class with "date"
 
