@@ -104,6 +104,24 @@ def looks_like_name(text: str, site_names: set[str]) -> bool:
     return any(w[:1].isupper() for w in words) or len(words) == 1
 
 
+def split_names(value: str) -> list[str]:
+    """Return the names in a byline or an author field, without "By" and empty parts.
+
+    Splits on ; , & and the words for "and" ("Anderson" stays whole); checks nothing else,
+    so metadata that names an organization keeps it.
+
+    >>> split_names("By Jane Doe and John Roe")
+    ['Jane Doe', 'John Roe']
+    >>> split_names("Duncan Wood; Andrew Selee & Carlos Heredia")
+    ['Duncan Wood', 'Andrew Selee', 'Carlos Heredia']
+    >>> split_names("Andrea Anderson")
+    ['Andrea Anderson']
+    """
+    text = _PREFIX_RE.sub("", clean_text(value) or "")
+    names = (clean_text(part.strip(" ,:-")) for part in _SPLIT_RE.split(text))
+    return list(dict.fromkeys(n for n in names if n))
+
+
 def names_in_byline(text: str | None, site_names: set[str]) -> list[str]:
     """Return the names a byline's text gives, without "By", dates and titles.
 
@@ -118,12 +136,7 @@ def names_in_byline(text: str | None, site_names: set[str]) -> list[str]:
     if not cleaned or len(cleaned) > 200:
         return []
     cleaned = _CUT_RE.sub("", _PREFIX_RE.sub("", cleaned)).strip(" ,:-")
-    names = []
-    for part in _SPLIT_RE.split(cleaned):
-        name = clean_text(part.strip(" ,:-"))
-        if name and looks_like_name(name, site_names) and name not in names:
-            names.append(name)
-    return names[:_MAX_AUTHORS]
+    return [n for n in split_names(cleaned) if looks_like_name(n, site_names)][:_MAX_AUTHORS]
 
 
 _BY_LINE_RE = re.compile(r"^\s*(?:written\s+)?(?:by|von|par|por|door|af|av)\s*:?\s+\S", re.I)

@@ -110,7 +110,7 @@ def authors_from(value: Any, page: Page, index: dict[str, dict[str, Any]]) -> li
         if isinstance(item, dict) and set(item) <= {"@id"} and item.get("@id") in index:
             item = index[item["@id"]]
         if isinstance(item, str):
-            from brief_scraper.layers.text import split_names  # names are split in one place
+            from brief_scraper.layers.bylines import split_names
 
             for name in split_names(item):
                 authors.append(_author(name, "person", None, None))

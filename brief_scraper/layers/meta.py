@@ -121,7 +121,7 @@ def is_site_name(name: str, site_names: list[str]) -> bool:
 
 
 def _authors(meta: dict[str, list[str]], site: list[str]) -> list[Author]:
-    from brief_scraper.layers.text import split_names
+    from brief_scraper.layers.bylines import split_names
 
     for key in AUTHOR_KEYS:
         names = []

@@ -16,12 +16,9 @@ from parsel import Selector, SelectorList
 from brief_scraper.dates import parse_posted
 from brief_scraper.page import Marked, Page
 from brief_scraper.record import Author, Download, Link
-from brief_scraper.text import clean_text, join_paragraphs, strip_outer_quotes, strip_prefix
+from brief_scraper.text import clean_text, join_paragraphs, strip_outer_quotes
 from brief_scraper.urls import guess_media_type, is_document_url
 
-# Names are split on these; "and"/"&" only as whole words so "Anderson" stays whole.
-_NAME_SPLIT_RE = re.compile(r"\s*(?:;|\||,\s*and\s+|\s+and\s+|\s*&\s*|\s+y\s+|\s+und\s+|\s+et\s+)\s*", re.I)
-_BYLINE_PREFIX = r"(?:written\s+)?(?:by|von|par|por)\b:?"
 _READ_MORE_RE = re.compile(r"\s*(?:read\s+more|leer\s+m[aá]s|more)\s*[»›>→]*\s*$", re.I)
 _SERIES_RE = re.compile(
     r"part of (?:our|the|a|this|an?)\s+(?:[\w-]+\s+){0,3}?series,?\s*:?\s*"
@@ -51,21 +48,6 @@ _DOWNLOAD_LINK_XPATH = (
 # Compiled once and run on lxml nodes: parsel would wrap every text node in a Selector.
 _VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
 _DOCUMENT_HREF_RE = re.compile(r"\.(?:pdf|docx?|epub|pptx?|xlsx?|csv|zip)(?:[?#]|$)", re.I)
-
-
-def split_names(value: str) -> list[str]:
-    """Return the names in a byline, without "By" and without empty parts.
-
-    >>> split_names("By Jane Doe and John Roe")
-    ['Jane Doe', 'John Roe']
-    >>> split_names("Duncan Wood; Andrew Selee & Carlos Heredia")
-    ['Duncan Wood', 'Andrew Selee', 'Carlos Heredia']
-    >>> split_names("Andrea Anderson")
-    ['Andrea Anderson']
-    """
-    text = strip_prefix(value, _BYLINE_PREFIX) or ""
-    names = (clean_text(part.strip(" ,")) for part in _NAME_SPLIT_RE.split(text))
-    return list(dict.fromkeys(n for n in names if n))
 
 
 def node_text(node: Selector | SelectorList | None) -> str | None:
