@@ -202,6 +202,21 @@ def find_documents(region: Selector, page: Page) -> list[Download]:
     return list(found.values())
 
 
+def find_offered_documents(regions: list[Selector], page: Page) -> list[Download]:
+    """Return the documents the page offers in *regions*: the Download button's first.
+
+    The button is the first region's that has one; the other documents are the own-site
+    document links of all regions, each once.
+    """
+    button = next((b for b in (find_download_button(r, page) for r in regions) if b), None)
+    documents: list[Download] = [button] if button else []
+    for region in regions:
+        documents += [
+            d for d in find_documents(region, page) if d["url"] not in {x["url"] for x in documents}
+        ]
+    return documents
+
+
 def find_excerpt(region: Selector) -> str | None:
     """Return the first pull quote of *region* (a blockquote or a ``*quote*`` block) as text."""
     for node in region.xpath(
@@ -386,13 +401,9 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any
         authors = find_byline_authors(region.root, page, names)
     if authors:
         found["authors"] = authors
-    if want("download_url", "downloads"):
-        button = find_download_button(region, page)
-        documents = find_documents(region, page)
-        if button:
-            documents = [button] + [d for d in documents if d["url"] != button["url"]]
-        if documents:
-            found["download_url"], found["downloads"] = documents[0]["url"], documents
+    documents = find_offered_documents([region], page) if want("download_url", "downloads") else []
+    if documents:
+        found["download_url"], found["downloads"] = documents[0]["url"], documents
     for h1 in region.xpath(".//h1") if want("title") else ():
         title = node_text(h1)
         if title and not _is_hidden(h1):

@@ -144,16 +144,15 @@ def hero_region(design: Design, page: Page) -> Selector | None:
         if not isinstance(sibling.tag, str):
             continue
         node = Selector(root=sibling, type="html")  # css() matches the node itself too
-        if node.css(design.body) or node.css(_CARD_MARKERS):
+        if node.css(design.body) or any(
+            _CARD_CLASS_RE.search(el.get("class") or "") for el in sibling.iter()
+        ):
             break
         wrapper.append(deepcopy(sibling))
     return Selector(root=wrapper, type="html")
 
 
-_CARD_MARKERS = ".related-content, .related-items, a.js-link-event-link, [class*='card']"
-
-
-def run_design(design: Design, profile: SiteProfile, page: Page) -> dict[str, Any]:
+def run_design(design: Design, page: Page) -> dict[str, Any]:
     """Return the fields *design*'s selectors and the scoped finders give on *page*.
 
     ``fields`` keys: ``title``, ``content_type``, ``posted`` (an element with ``@datetime``
@@ -211,15 +210,7 @@ def run_design(design: Design, profile: SiteProfile, page: Page) -> dict[str, An
     if summary:
         found["summary"] = summary
 
-    button = finders.find_download_button(hero, page) if hero is not None else None
-    documents = []
-    for region in (hero, body):
-        if region is not None:
-            documents += [d for d in finders.find_documents(region, page) if d not in documents]
-    if button is None and body is not None:
-        button = finders.find_download_button(body, page)
-    if button:
-        documents = [button] + [d for d in documents if d["url"] != button["url"]]
+    documents = finders.find_offered_documents([r for r in (hero, body) if r is not None], page)
     if documents:
         found["download_url"], found["downloads"] = documents[0]["url"], documents
 
@@ -243,4 +234,4 @@ def from_site(page: Page, profile: SiteProfile) -> tuple[Design | None, dict[str
     design = profile.design_for(page)
     if design is None:
         return None, {}
-    return design, run_design(design, profile, page)
+    return design, run_design(design, page)
