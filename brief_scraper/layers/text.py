@@ -94,15 +94,18 @@ def is_series_sentence(text: str | None) -> bool:
     return bool(text and _SERIES_RE.search(text))
 
 
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "header", "dt", "label")
+
+
 def find_heading_block(region: Selector, headings: frozenset[str]) -> Selector | None:
     """Return the container of the first short heading whose text is one of *headings*.
 
     Elements are walked in Python with lxml: an XPath test on every text node costs more than
     the rest of the extraction, and wrapping each node in a Selector more still.
     """
-    for heading in region.root.iter():
+    for heading in region.root.iter(*_HEADING_TAGS):  # the tag filter runs in C
         text = heading.text
-        if not text or len(text) > 80 or heading.tag in ("a", "option", "script", "style", "title"):
+        if not text or len(text) > 80:
             continue
         label = " ".join(text.split())
         if label.lower().rstrip(":").strip() not in headings:
