@@ -94,7 +94,7 @@ def is_series_sentence(text: str | None) -> bool:
     return bool(text and _SERIES_RE.search(text))
 
 
-_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "header", "dt", "label")
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "dt", "label")
 
 
 def find_heading_block(region: Selector, headings: frozenset[str]) -> Selector | None:
