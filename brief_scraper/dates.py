@@ -226,7 +226,8 @@ def parse_posted(machine: str | None, text: str | None, language: str | None = N
     raw = " ".join(_LABEL_RE.sub("", text).split()) if text else None
     day, at = parse_iso(machine)
     if not day:
-        day = parse_date_text(raw, language) or parse_date_text(machine, language)
+        # A machine value with slashes follows the US order whatever the page's language.
+        day = parse_date_text(raw, language) or parse_date_text(machine, "en")
     return Posted(day, at, raw or (machine.strip() if machine and machine.strip() else None))
 
 
