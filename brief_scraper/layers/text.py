@@ -14,6 +14,8 @@ from lxml import etree
 from parsel import Selector, SelectorList
 
 from brief_scraper.dates import parse_posted
+from brief_scraper.layers.bylines import find_byline_authors, is_comment_or_form
+from brief_scraper.layers.meta import read_meta, site_names
 from brief_scraper.page import Marked, Page
 from brief_scraper.record import Author, Download, Link
 from brief_scraper.text import clean_text, join_paragraphs, strip_outer_quotes
@@ -280,15 +282,14 @@ _NEAR_HEADLINE_XPATH = etree.XPath(
 _BEFORE_HEADLINE_XPATH = etree.XPath(
     "preceding::text()[normalize-space()][not(ancestor::script or ancestor::style)][position() <= 6]"
 )
-# Years a web page can be from: "28.09.1912:44" is a day and a time run together.
+# Days a web page can be from: "28.09.1912:44" is a day and a time run together.
+_EARLIEST_WEB_DAY = "1991"
 _HAS_YEAR_RE = re.compile(r"(?:199|20\d)\d")
 
 
 def _in_chrome(text: Any) -> bool:
     """Return whether a text node sits in comments, forms, nav, footer or asides: dates there
     belong to replies, cookie notices and other pages, not to the publication."""
-    from brief_scraper.layers.bylines import is_comment_or_form
-
     parent = text.getparent()
     return parent is not None and is_comment_or_form(parent)
 
@@ -366,11 +367,11 @@ def _marked_date(page: Page, marked: list[Marked]) -> dict[str, Any]:
                 return near
         for element in [m.element for m in marked if test(m)][:5]:
             text = "".join(element.itertext())
-            if len(text) > 120:
+            if len(text) > 120 or is_comment_or_form(element):
                 continue
             machine = element.get("datetime") or element.get("content") or element.get("title")
             posted = parse_posted(machine, text, page.html_language)
-            if posted.date:
+            if posted.date and posted.date >= _EARLIEST_WEB_DAY:
                 return {"posted_date": posted.date, "posted_at": posted.at, "posted_raw": posted.raw}
     return {}
 
@@ -397,9 +398,6 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any
     block = find_heading_block(region, AUTHOR_HEADINGS) if want("authors") else None
     authors = authors_in_block(block, page) if block is not None else []
     if not authors and want("authors"):
-        from brief_scraper.layers.bylines import find_byline_authors
-        from brief_scraper.layers.meta import read_meta, site_names
-
         names = {n.casefold() for n in site_names(page, read_meta(page))}
         authors = find_byline_authors(region.root, page, names)
     if authors:
