@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from brief_scraper.dates import parse_posted
+from brief_scraper.layers.bylines import split_names
 from brief_scraper.page import Page
 from brief_scraper.record import Author
 from brief_scraper.text import clean_paragraphs, clean_text
@@ -110,9 +111,7 @@ def authors_from(value: Any, page: Page, index: dict[str, dict[str, Any]]) -> li
         if isinstance(item, dict) and set(item) <= {"@id"} and item.get("@id") in index:
             item = index[item["@id"]]
         if isinstance(item, str):
-            from brief_scraper.layers.bylines import split_names
-
-            for name in split_names(item):
+                    for name in split_names(item):
                 authors.append(_author(name, "person", None, None))
         elif isinstance(item, dict):
             name = _first_text(item.get("name"))

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from brief_scraper.dates import parse_posted
+from brief_scraper.layers.bylines import split_names
 from brief_scraper.page import Page
 from brief_scraper.record import Author
 from brief_scraper.text import clean_paragraphs, clean_text
@@ -121,8 +122,6 @@ def is_site_name(name: str, site_names: list[str]) -> bool:
 
 
 def _authors(meta: dict[str, list[str]], site: list[str]) -> list[Author]:
-    from brief_scraper.layers.bylines import split_names
-
     for key in AUTHOR_KEYS:
         names = []
         for value in meta.get(key, ()):
