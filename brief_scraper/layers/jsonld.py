@@ -111,7 +111,7 @@ def authors_from(value: Any, page: Page, index: dict[str, dict[str, Any]]) -> li
         if isinstance(item, dict) and set(item) <= {"@id"} and item.get("@id") in index:
             item = index[item["@id"]]
         if isinstance(item, str):
-                    for name in split_names(item):
+            for name in split_names(item):
                 authors.append(_author(name, "person", None, None))
         elif isinstance(item, dict):
             name = _first_text(item.get("name"))
