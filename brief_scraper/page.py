@@ -19,6 +19,24 @@ _CANDIDATES_XPATH = etree.XPath(
 )
 _MARKER_CLASS_RE = re.compile(r"author|byline|auteur|autor|date|publi|posted|datum|time|meta|\bfn\b", re.I)
 
+_WORD_RE = re.compile(r"\w+")
+_HIDDEN_CLASS_RE = re.compile(r"sr-only|visually-hidden|\bhidden\b|screen-reader")
+
+
+def is_hidden(element: Any) -> bool:
+    """Return whether an lxml *element* or an ancestor is hidden from readers."""
+    for node in (element, *element.iterancestors()):
+        style = (node.get("style") or "").replace(" ", "").lower()
+        if (
+            node.get("hidden") is not None
+            or node.get("aria-hidden") == "true"
+            or _HIDDEN_CLASS_RE.search(node.get("class") or "")
+            or "display:none" in style
+        ):
+            return True
+    return False
+
+
 # Tags that page-level lookups need, gathered in one walk: each ``//tag`` XPath is a walk of
 # its own over the whole tree, and lxml's iter() over a tag set is several times cheaper.
 INDEXED_TAGS = ("meta", "link", "base", "script", "title", "main", "article", "h1", "time")
@@ -87,6 +105,32 @@ class Page:
     @cached_property
     def _marked_cache(self) -> dict[int, tuple[Any, list[Marked]]]:
         return {}
+
+    @cached_property
+    def headline(self) -> Any | None:
+        """The ``<h1>`` that heads the publication, an lxml element, or None.
+
+        Pages often have several: the site's logo, a hidden banner, the story's own. The one
+        chosen is visible and shares the most words with the page's ``<title>`` and
+        og:title; with no overlap anywhere, the first visible one inside main/article, else
+        the first visible one.
+        """
+        visible = [h for h in self.elements("h1") if not is_hidden(h)]
+        if not visible:
+            return None
+        titles = [t.text_content() for t in self.elements("title")]
+        titles += [m.get("content") or "" for m in self.elements("meta") if m.get("property") == "og:title"]
+        title_words = set(_WORD_RE.findall(" ".join(titles).casefold()))
+
+        def overlap(h1: Any) -> float:
+            words = set(_WORD_RE.findall(h1.text_content().casefold()))
+            return len(words & title_words) / len(words) if words else 0.0
+
+        best = max(visible, key=overlap)
+        if overlap(best) > 0:
+            return best
+        mains = [*self.elements("main"), *self.elements("article")]
+        return next((h for h in visible if any(m in h.iterancestors() for m in mains)), visible[0])
 
     def elements(self, tag: str) -> list[Any]:
         """Return the page's lxml elements of *tag* (one of INDEXED_TAGS), in page order."""

@@ -147,7 +147,7 @@ _NEAR_HEADLINE = etree.XPath(
 
 def find_by_line(page: Page, site_names: set[str]) -> list[Author]:
     """Return the names of a "By ..." / "Von ..." line just after the headline, for bare bylines."""
-    headline = next(iter(page.elements("h1")), None)
+    headline = page.headline
     if headline is None:
         return []
     for text in _NEAR_HEADLINE(headline):

@@ -296,7 +296,7 @@ def _in_chrome(text: Any) -> bool:
 
 def find_date_near_headline(page: Page) -> dict[str, Any]:
     """Return posted_* from the first full date in the text just after the page's headline."""
-    headline = next((h for h in page.elements("h1") if not _is_hidden(Selector(root=h, type="html"))), None)
+    headline = page.headline
     if headline is None:
         return {}
     # After the headline first (bylines), then just before it (kickers, dates over the title).
@@ -405,11 +405,10 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any
     documents = find_offered_documents([region], page) if want("download_url", "downloads") else []
     if documents:
         found["download_url"], found["downloads"] = documents[0]["url"], documents
-    for h1 in region.xpath(".//h1") if want("title") else ():
-        title = node_text(h1)
-        if title and not _is_hidden(h1):
-            found["title"] = title
-            break
+    headline = page.headline if want("title") else None
+    title = clean_text(" ".join(_VISIBLE_TEXT(headline))) if headline is not None else None
+    if title:
+        found["title"] = title
     if want("posted_date"):
         found.update(find_visible_date(region.root, page))
     elif want("title"):  # not a record field: reconcile() weighs it against a metadata day
@@ -420,13 +419,3 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any
     return found
 
 
-def _is_hidden(node: Selector) -> bool:
-    """Return whether *node* or an ancestor is hidden from readers (banners, sr-only)."""
-    return bool(
-        node.xpath(
-            "ancestor-or-self::*[@hidden or @aria-hidden='true'"
-            " or contains(@class, 'sr-only') or contains(@class, 'visually-hidden')"
-            " or contains(@class, 'hidden') or contains(@style, 'display:none')"
-            " or contains(@style, 'display: none')]"
-        )
-    )
