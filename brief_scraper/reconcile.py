@@ -4,7 +4,8 @@ The merge takes each field from the highest layer that has it. Two fields need a
 look on pages no site profile knows: the title (metadata titles carry site names, get cut
 with "...", or are social-media variants of the headline the page shows) and the day (a
 machine time in UTC can land a day off the day the page shows under its headline). A day
-in the URL (/2023/11/08/) only fills a gap: as a corrector it was wrong as often as right.
+in the URL (/2023/11/08/) beats a date loose text heuristics found and fills a gap, but does
+not correct metadata: as a corrector of a metadata day it was wrong as often as right.
 """
 
 from __future__ import annotations
@@ -63,15 +64,17 @@ def reconcile(record: dict[str, Any], layers: dict[str, dict[str, Any]], url: st
         record["title"], provenance["title"] = headline, "text"
     if provenance.get("posted_date") == "site":
         return record
+    url_day = date_from_url(url)
+    if url_day and (not record["posted_date"] or provenance.get("posted_date") == "text"):
+        # A day in the URL is the site's own filing; it beats a date that loose text
+        # heuristics found, but not the page's metadata.
+        record["posted_date"], provenance["posted_date"] = url_day, "text"
     shown = layers.get("text", {}).get("headline_date")
     machine_day = record["posted_date"] if provenance.get("posted_date") in ("jsonld", "meta") else None
     if shown and machine_day and 0 < _days_apart(shown, machine_day) <= _SHOWN_DAY_WINS_WITHIN_DAYS:
         # A machine time in UTC, or stamped at indexing, lands a day or two off the day the
         # page shows under its headline; readers (and citations) go by the shown day.
         record["posted_date"], provenance["posted_date"] = shown, "text"
-    url_day = date_from_url(url)
-    if url_day and not record["posted_date"]:
-        record["posted_date"], provenance["posted_date"] = url_day, "text"
     if not record["posted_date"]:
         modified = next(
             (found["modified_date"] for found in layers.values() if found.get("modified_date")), None
