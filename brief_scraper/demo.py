@@ -3,8 +3,12 @@
 Starts the offline site (``brief_scraper.offline_site``) on 127.0.0.1, runs ``scrapy crawl
 wilsoncenter -a base_url=http://127.0.0.1:<port>`` in a subprocess with delays off, lets the
 project's pipelines write ``output/wilsoncenter/<UTC time>.jsonl`` (and ``latest.jsonl``),
-prints where the file is and a summary (records, titles, dropped, errors), and stops the
-server. Nothing leaves 127.0.0.1. Exits non-zero when the crawl fails or writes nothing.
+prints where the file is and a summary (records, titles, dropped, errors, health checks from
+the run report ``<run>.stats.json``), and stops the server. Nothing leaves 127.0.0.1. Exits
+non-zero when the crawl fails (a failed health check included) or writes nothing.
+
+Each demo writes every record (``-a refresh=1``: the seen-store would skip what an earlier
+demo wrote) and uses no HTTP cache (the site's port, so every URL, changes each time).
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from brief_scraper.offline_site import OfflineSite
+from brief_scraper.runreport import report_path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
@@ -26,6 +32,7 @@ LOCAL_SETTINGS = {  # a local mirror needs no politeness delays
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "0",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    "HTTPCACHE_ENABLED": "0",  # a new port each time: nothing to revalidate
 }
 SHOWN_TITLES = 12
 # Scrapy dumps its stats at the end of the log, one "'key': value," per line.
@@ -35,7 +42,8 @@ _STAT_RE = re.compile(r"^[\s{]*'(?P<key>[^']+)': (?P<value>\d+|'[^']*')[,}]?$", 
 def crawl_command(base_url: str, feed: Path | None) -> list[str]:
     """Return the ``scrapy crawl`` command line of the demo (feed: ``-O`` path, if any)."""
     command = [sys.executable, "-m", "scrapy", "crawl", "wilsoncenter", "-a", f"base_url={base_url}",
-               "-a", "types=publication,article", "-s", f"LOG_FILE={LOG_FILE}"]  # fmt: skip
+               "-a", "types=publication,article", "-a", "refresh=1",
+               "-s", f"LOG_FILE={LOG_FILE}"]  # fmt: skip
     for name, value in LOCAL_SETTINGS.items():
         command += ["-s", f"{name}={value}"]
     if feed is not None:
@@ -70,7 +78,33 @@ def new_run_file(before: set[Path], feed: Path | None) -> Path | None:
     return new[-1] if new else None
 
 
-def summarize(path: Path | None, stats: dict[str, int | str]) -> list[str]:
+def read_report(path: Path | None) -> dict[str, Any]:
+    """Return the run report (``<run>.stats.json``) beside the run file *path*, or {} if none."""
+    if path is None:
+        return {}
+    report = report_path(path)
+    return json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
+
+
+def health_line(report: dict[str, Any]) -> str:
+    """Return the summary's health line: checks passed, each failure's message, the report.
+
+    >>> health_line({"checks": [{"passed": True}, {"passed": False, "message": "m"}]})
+    'health:   1 of 2 checks passed; failed: m'
+    >>> health_line({})
+    'health:   no run report'
+    """
+    checks = report.get("checks") or []
+    if not checks:
+        return "health:   no run report"
+    failed = [c["message"] for c in checks if not c["passed"]]
+    line = f"health:   {len(checks) - len(failed)} of {len(checks)} checks passed"
+    return line + (f"; failed: {'; '.join(failed)}" if failed else "")
+
+
+def summarize(
+    path: Path | None, stats: dict[str, int | str], report: dict[str, Any] | None = None
+) -> list[str]:
     """Return the lines of the demo's report."""
     records = []
     if path is not None:
@@ -84,6 +118,7 @@ def summarize(path: Path | None, stats: dict[str, int | str]) -> list[str]:
     if len(records) > len(shown):
         out.append(f"... and {len(records) - len(shown)} more")
     where = path.relative_to(ROOT) if path is not None and path.is_relative_to(ROOT) else path
+    where_report = report_path(where) if where is not None and report else None
     out += [
         "",
         f"records:  {len(records)} written to {where}",
@@ -92,6 +127,7 @@ def summarize(path: Path | None, stats: dict[str, int | str]) -> list[str]:
         f"pages:    {stats.get('response_received_count', 0)} responses, by status {statuses}",
         f"robots:   {stats.get('robotstxt/forbidden', 0)} request(s) not made (disallowed by robots.txt)",
         f"finish:   {stats.get('finish_reason', 'unknown')}; crawl log in {LOG_FILE.relative_to(ROOT)}",
+        health_line(report or {}) + (f" (report: {where_report})" if where_report else ""),
     ]
     return out
 
@@ -109,7 +145,7 @@ def main() -> int:
     log = LOG_FILE.read_text(encoding="utf-8", errors="replace") if LOG_FILE.exists() else ""
     stats = read_stats(log)
     path = new_run_file(before, feed)
-    print("\n".join(summarize(path, stats)))
+    print("\n".join(summarize(path, stats, read_report(path))))
     if result.returncode != 0 or path is None:
         print(f"\nThe crawl failed (exit status {result.returncode}); see {LOG_FILE}", file=sys.stderr)
         return result.returncode or 1

@@ -12,13 +12,16 @@ Routes: ``/robots.txt`` (``Disallow: /search/``, ``/publication/draft-``), ``/si
 (an index of ``/sitemap.xml?page=N``), ``/program/<slug>`` (the fixture's program page, else
 a generated one), the listing ``/insight-analysis?_page=N[&programs=<id>]`` and the program's
 ``/program/<slug>/insight-analysis?_page=N`` (design B teasers, newest first, dated),
-every page of the snapshot, a 301 from an old URL, a 404, a 500 and a PDF.
+every page of the snapshot, a 301 from an old URL, a 404, a 500 and a PDF. Each 200 carries
+an ``ETag`` (a digest of the body); a request naming it in ``If-None-Match`` gets
+``304 Not Modified``, as the crawl's HTTP cache asks on the next run.
 Run it alone with ``python -m brief_scraper.offline_site [--port 8000]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html
 import logging
 import math
@@ -291,11 +294,17 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a bug here must show as a 500 in the log, not a hung crawl
             logger.exception("Offline site failed on %(path)s", {"path": self.path})
             status, headers, body = 500, {"Content-Type": "text/plain"}, b"offline site error"
+        if status == 200:  # a validator: the next crawl asks "changed?" and may get a 304
+            etag = f'"{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
+            headers = {**headers, "ETag": etag}
+            if etag in (self.headers.get("If-None-Match") or ""):
+                status, body = 304, b""
         site.log(Requested(self.command, host, self.path, status))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        if status != 304:  # a 304 has no body
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if send_body:
             self.wfile.write(body)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
@@ -44,8 +45,12 @@ class Download(TypedDict):
 
 @cache
 def load_schema() -> dict[str, Any]:
-    """Return the record's JSON Schema (parsed once per process)."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    """Return the record's JSON Schema (parsed once per process).
+
+    Read as package data, not from SCHEMA_PATH, so that it loads from a zipped egg too:
+    Scrapyd runs the project as one.
+    """
+    return json.loads(files("brief_scraper").joinpath("schema.json").read_text(encoding="utf-8"))
 
 
 FIELDS: tuple[str, ...] = tuple(load_schema()["properties"])

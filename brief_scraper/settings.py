@@ -5,6 +5,9 @@ named in USER_AGENT, a delay per domain with AutoThrottle, a download size cap, 
 remote-control console.
 Per-site delays live in each spider's ``custom_settings``; ``-s DOWNLOAD_DELAY=0
 -s AUTOTHROTTLE_ENABLED=0`` turns them off for a local mirror.
+Scheduled runs: health checks when a run closes (a failure makes ``scrapy crawl`` exit 1),
+a run report beside each run, and incremental runs (HTTP cache with conditional requests,
+a seen-store): see the README, "Scheduled runs".
 """
 
 BOT_NAME = "brief_scraper"
@@ -42,12 +45,45 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
+# --- incremental runs --------------------------------------------------------------------
+# Every response is cached (.scrapy/httpcache/<spider>/, or HTTPCACHE_DIR) with its ETag and
+# Last-Modified; the next run asks again with If-None-Match/If-Modified-Since, and a 304
+# answer costs no page download. "Cache-Control: max-age=0" on every request makes each
+# cached page be asked for again, never taken as fresh: a listing must show new items.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_GZIP = True
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",  # Scrapy's default
+    "Accept-Language": "en",  # Scrapy's default
+    "Cache-Control": "max-age=0",  # revalidate cached pages (see above)
+}
+# Records an earlier run wrote unchanged are not written again (pipelines/seen.py; the store
+# is <BRIEF_OUTPUT_DIR>/<spider>/seen.sqlite3); -a refresh=1 writes them all.
+BRIEF_SEEN_ENABLED = True
+
+# --- health checks and the run report ---------------------------------------------------
+# Checked when the spider closes (brief_scraper/monitors.py, Spidermon); any failure makes
+# `scrapy crawl` exit with status 1. Spiders set their own coverage rules in custom_settings.
+BRIEF_HEALTH_ENABLED = True
+BRIEF_HEALTH_SUITE = "brief_scraper.monitors.HealthCheckSuite"  # the Spidermon suite to run
+BRIEF_MIN_RECORDS = 1  # fewer records found (written + skipped as unchanged) fails the run
+BRIEF_MAX_ERRORS = 5  # more errors logged (log_count/ERROR) fails the run
+BRIEF_MAX_INVALID = 0  # more records failing the schema (brief/dropped/invalid) fails the run
+BRIEF_EXPECTED_FINISH_REASONS = ["finished", "max_items"]  # any other (shutdown...) fails the run
+BRIEF_MIN_COVERAGE = {"title": 0.9}  # field -> least share of records written with a value
+BRIEF_COVERAGE_MIN_RECORDS = 10  # coverage is not judged on fewer records written
+EXTENSIONS = {
+    "brief_scraper.runreport.RunReport": 500,  # runs the checks, writes <run>.stats.json
+}
+
 # --- pipelines --------------------------------------------------------------------------
-# Each record goes normalize -> validate -> dedupe -> stats -> write (see README, "Pipelines").
+# Each record goes normalize -> validate -> dedupe -> seen -> stats -> write (see README, "Pipelines").
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,  # clean text, canonical URLs, dates in range
     "pipelines.validate.ValidatePipeline": 200,  # schema.json; invalid records go to *.rejected.jsonl
     "pipelines.dedupe.DedupePipeline": 300,  # one record per canonical URL; a richer later one wins
+    "pipelines.seen.SeenPipeline": 350,  # skip records an earlier run wrote unchanged
     "pipelines.stats.StatsPipeline": 400,  # brief/fields/*, brief/provenance/*, dates, page kinds
     "pipelines.jsonl.JsonlWriterPipeline": 900,  # <BRIEF_OUTPUT_DIR>/<spider>/<UTC time>.jsonl
 }

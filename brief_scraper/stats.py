@@ -9,6 +9,10 @@ exception text ever goes into a key: those belong in the log.
 ``brief/dropped/<reason>``             records not written, by reason: ``invalid`` (kept in the
                                        run's rejected file), ``duplicate``, ``replaced``
 ``brief/duplicates``                   records whose canonical URL was already seen in the run
+``brief/skipped/unchanged``            records not written: an earlier run wrote them as they are
+                                       (SeenPipeline; ``-a refresh=1`` writes them again)
+``brief/health/checks``                health checks run when the spider closed (RunReport)
+``brief/health/failed``                health checks that failed: the crawl exits with status 1
 ``brief/fields/<field>``               records with a non-empty value in an extracted field
 ``brief/provenance/<field>/<layer>``   records whose field came from that extraction layer
 ``brief/dates/unparsed``               records with a posted_raw but no posted_date
@@ -27,6 +31,9 @@ from brief_scraper.record import EXTRACTED_FIELDS, Layer
 
 RECORDS_WRITTEN = "brief/records/written"
 DUPLICATES = "brief/duplicates"
+SKIPPED_UNCHANGED = "brief/skipped/unchanged"
+HEALTH_CHECKS = "brief/health/checks"
+HEALTH_FAILED = "brief/health/failed"
 DATES_UNPARSED = "brief/dates/unparsed"
 DATES_OUT_OF_RANGE = "brief/dates/out_of_range"
 

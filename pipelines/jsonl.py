@@ -21,7 +21,9 @@ Wilson Center pages), so on close the run is rewritten as one gzip stream.
 Records rejected by ValidatePipeline go, with their errors, to ``<run>.rejected.jsonl``
 beside the run (plain JSON lines even with gzip, so they are easy to read), one
 ``{"errors": [...], "record": {...}}`` per line. ``latest.jsonl`` (``latest.jsonl.gz``) is a
-relative symlink to the newest run that finished with at least one record.
+relative symlink to the newest run that finished with at least one record. When it opens a
+run it sends ``brief_scraper.runreport.run_opened``: the run report, ``<run>.stats.json``,
+goes beside the run.
 """
 
 from __future__ import annotations
@@ -38,12 +40,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Self
 
 import jsonlines
-from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from brief_scraper.record import FIELDS
+from brief_scraper.runreport import run_opened
 from brief_scraper.stats import RECORDS_WRITTEN, dropped_key
+from pipelines.items import as_record
 from pipelines.normalize import Clock, utc_now
 from pipelines.signals import record_removed, record_replaced
 from pipelines.validate import InvalidRecord
@@ -156,7 +159,7 @@ def read_lines(path: Path) -> Iterator[bytes]:
 
 def in_schema_order(item: Any) -> dict[str, Any]:
     """Return the record with schema keys first, in schema order, then any others."""
-    record = ItemAdapter(item).asdict()
+    record = as_record(item)
     ordered = {field: record[field] for field in FIELDS if field in record}
     ordered.update(record)
     return ordered
@@ -215,6 +218,7 @@ class JsonlWriterPipeline:
                 continue
             self.rejected_path = folder / f"{run}.rejected.jsonl"
             logger.info("writing records to %(path)s", {"path": self._part(self.path)})
+            self.crawler.signals.send_catch_log(signal=run_opened, path=self.path)  # report goes beside it
             return
         raise FileExistsError(f"no free run name for {stamp} in {folder}")
 

@@ -11,13 +11,12 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from itemadapter import ItemAdapter
-
 from brief_scraper.layers.meta import normalize_language
 from brief_scraper.record import FIELDS, LIST_FIELDS, SCHEMA_VERSION
 from brief_scraper.stats import DATES_OUT_OF_RANGE, is_empty
 from brief_scraper.text import clean_paragraphs, clean_text
 from brief_scraper.urls import canonicalize_url
+from pipelines.items import as_record
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -70,7 +69,7 @@ class NormalizePipeline:
 
     def process_item(self, item: Any) -> dict[str, Any]:
         now = self.clock().astimezone(UTC)
-        record = normalize_fields(ItemAdapter(item).asdict())
+        record = normalize_fields(as_record(item))
         if not is_posted_in_range(record, now):
             logger.debug(
                 "posting date %(day)s of %(url)s is before 1900 or in the future: set to null",

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self
 
-from itemadapter import ItemAdapter
-
 from brief_scraper.stats import record_stat_keys
+from pipelines.items import as_record
 from pipelines.signals import record_removed
 
 if TYPE_CHECKING:
@@ -34,7 +33,7 @@ class StatsPipeline:
         return pipeline
 
     def process_item(self, item: Any) -> Any:
-        self._count(ItemAdapter(item).asdict(), 1)
+        self._count(as_record(item), 1)
         return item
 
     def record_removed(self, record: dict[str, Any]) -> None:

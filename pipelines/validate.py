@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Self
 
-from itemadapter import ItemAdapter
 from jsonschema.validators import validator_for
 from scrapy.exceptions import DropItem
 
 from brief_scraper.record import load_schema
 from brief_scraper.stats import dropped_key
+from pipelines.items import as_record
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -61,7 +61,7 @@ class ValidatePipeline:
         return cls(crawler.stats)
 
     def process_item(self, item: Any) -> Any:
-        record = ItemAdapter(item).asdict()
+        record = as_record(item)
         errors = self.errors_of(record)
         if not errors:
             return item

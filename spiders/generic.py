@@ -12,10 +12,13 @@ Arguments (``-a name=value``); at least one of the first three is needed:
     (documents such as PDFs are skipped).
 ``max_items``
     Stop after emitting this many records (finish_reason ``max_items``).
+``refresh``
+    ``1``: write every record, even those an earlier run wrote unchanged.
 
 Each page goes to ``extract()`` as it is: for a site no profile knows, the record's
 ``source`` is the host. ``allowed_domains`` is the set of the given URLs' hosts. The
-project's polite defaults apply (robots.txt, a delay per domain, AutoThrottle).
+project's polite defaults apply (robots.txt, a delay per domain, AutoThrottle). Its health
+checks are looser than a site profile's: pages of unknown sites often lack a date.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import TextResponse
 
 from brief_scraper import extract
-from brief_scraper.arguments import check_known, parse_count, parse_urls
+from brief_scraper.arguments import check_known, parse_count, parse_flag, parse_urls
 from brief_scraper.discovery import same_site_urls
 from brief_scraper.sitemaps import parse_sitemap
 from brief_scraper.urls import absolute_url, host_of, is_document_url
@@ -78,8 +81,9 @@ class GenericArguments:
     urls: tuple[str, ...] = ()
     sitemap_url: str | None = None
     max_items: int | None = None
+    refresh: bool = False
 
-    NAMES: ClassVar[tuple[str, ...]] = ("start_urls", "urls_file", "sitemap_url", "max_items")
+    NAMES: ClassVar[tuple[str, ...]] = ("start_urls", "urls_file", "sitemap_url", "max_items", "refresh")
 
     @classmethod
     def parse(cls, **arguments: Any) -> Self:
@@ -94,7 +98,8 @@ class GenericArguments:
         if not urls and not sitemap:
             raise ValueError("give start_urls, urls_file or sitemap_url (none had a URL)")
         max_items = parse_count(arguments.get("max_items"), "max_items")
-        return cls(urls, sitemap[0] if sitemap else None, max_items)
+        refresh = parse_flag(arguments.get("refresh"), "refresh")
+        return cls(urls, sitemap[0] if sitemap else None, max_items, refresh)
 
     @property
     def hosts(self) -> list[str]:
@@ -107,12 +112,17 @@ class GenericSpider(Spider):
     """Extract the given pages (or a sitemap's) of any site with the generic layers."""
 
     name = "generic"
+    custom_settings: ClassVar[dict[str, Any]] = {
+        # Health checks (brief_scraper/monitors.py): no site profile, so looser coverage rules.
+        "BRIEF_MIN_COVERAGE": {"title": 0.9, "posted_date": 0.5},
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         passthrough = {k: v for k, v in kwargs.items() if k.startswith("_")}  # Scrapyd's _job
         self.arguments = self.check_arguments(**{k: v for k, v in kwargs.items() if k not in passthrough})
         super().__init__(*args, **passthrough)
         self.allowed_domains = self.arguments.hosts
+        self.refresh = self.arguments.refresh  # read by pipelines.seen.SeenPipeline
         self.emitted = 0
 
     @classmethod

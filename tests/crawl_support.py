@@ -103,6 +103,33 @@ class CrawlRun:
         return self.stats.get(key, 0)
 
 
+def crawl_command(
+    site: OfflineSite,
+    tmp_path: Path,
+    spider: str = "wilsoncenter",
+    args: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
+    pipelines: bool = False,
+    base_url: bool = True,
+) -> list[str]:
+    """Return the ``scrapy crawl <spider>`` command line of a crawl of *site* (see run_crawl)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    arguments = {"base_url": site.base_url} if base_url else {}
+    arguments.update(args or {})
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(tmp_path / "records.jsonl")]
+    for name, value in arguments.items():
+        command += ["-a", f"{name}={value}"]
+    merged = {**FAST, "BRIEF_TEST_STATS_PATH": str(tmp_path / "stats.json"),
+              "BRIEF_OUTPUT_DIR": str(tmp_path / "output"),
+              "HTTPCACHE_DIR": str(tmp_path / "httpcache")}  # fmt: skip
+    if not pipelines:
+        merged.update(ITEM_PIPELINES="{}", BRIEF_HEALTH_ENABLED="0")
+    merged.update(settings or {})
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
 def run_crawl(
     site: OfflineSite,
     tmp_path: Path,
@@ -115,27 +142,26 @@ def run_crawl(
     """Run ``scrapy crawl <spider>`` in a subprocess against *site*; records come from ``-O``.
 
     Project pipelines are off unless *pipelines*: a spider test checks what the spider yields.
+    Without them the health checks are off too (they read the pipelines' stats). The run
+    files go to ``tmp_path/output`` and the HTTP cache to ``tmp_path/httpcache``: crawls with
+    the same *tmp_path* share both, as runs of a schedule do.
     """
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    feed, stats_path, out_dir = tmp_path / "records.jsonl", tmp_path / "stats.json", tmp_path / "output"
-    arguments = {"base_url": site.base_url} if base_url else {}
-    arguments.update(args or {})
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(feed)]
-    for name, value in arguments.items():
-        command += ["-a", f"{name}={value}"]
-    merged = {**FAST, "BRIEF_TEST_STATS_PATH": str(stats_path), "BRIEF_OUTPUT_DIR": str(out_dir)}
-    if not pipelines:
-        merged["ITEM_PIPELINES"] = "{}"
-    merged.update(settings or {})
-    for name, value in merged.items():
-        command += ["-s", f"{name}={value}"]
-    mark = site.mark()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    command = crawl_command(site, tmp_path, spider, args, settings, pipelines, base_url)
+    return finish_crawl(site, tmp_path, site.mark(), subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    ))  # fmt: skip
+
+
+def finish_crawl(
+    site: OfflineSite, tmp_path: Path, mark: int, done: subprocess.CompletedProcess[str]
+) -> CrawlRun:
+    """Return what the crawl that ended as *done* did, reading its files in *tmp_path*."""
+    feed, stats_path = tmp_path / "records.jsonl", tmp_path / "stats.json"
     records = []
     if feed.exists():
         records = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines() if line]
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
     return CrawlRun(
         done.returncode, records, stats, site.requested(mark), done.stderr,
-        f"127.0.0.1:{site.port}", out_dir,
+        f"127.0.0.1:{site.port}", tmp_path / "output",
     )  # fmt: skip

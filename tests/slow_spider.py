@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, ClassVar
 
 from scrapy import Spider
 
@@ -43,6 +43,7 @@ class SlowSpider(Spider):
     """Yield *count* records, one every *delay* seconds."""
 
     name = "slow"
+    custom_settings: ClassVar[dict[str, Any]] = {"BRIEF_MAX_INVALID": 1}  # record 3 is invalid on purpose
 
     def __init__(self, count: str = "1000", delay: str = "0.005", **kwargs: Any) -> None:
         super().__init__(**kwargs)

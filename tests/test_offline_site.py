@@ -185,6 +185,24 @@ def test_every_request_is_logged_with_host_path_and_status(offline_site: Offline
     assert offline_site.paths(mark) == ["/robots.txt", "/no/such/page?x=1"]
 
 
+def test_pages_carry_an_etag_and_answer_304_when_it_still_matches(offline_site: OfflineSite) -> None:
+    path = next(p for p in snap_of(offline_site).pages if p.startswith("/publication/"))
+    status, headers, body = get(offline_site, quote(path))
+    assert status == 200
+    etag = headers["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]+"', etag)
+    request = urllib.request.Request(offline_site.base_url + quote(path), headers={"If-None-Match": etag})
+    with pytest.raises(urllib.error.HTTPError) as not_modified:  # urllib reports a 304 as an error
+        OPENER.open(request, timeout=10)
+    assert not_modified.value.code == 304
+    assert not_modified.value.read() == b""
+    assert offline_site.requests[-1].status == 304
+    other = urllib.request.Request(offline_site.base_url + quote(path), headers={"If-None-Match": '"stale"'})
+    with OPENER.open(other, timeout=10) as response:
+        assert response.status == 200
+        assert response.read() == body
+
+
 def test_binds_127_0_0_1_on_a_free_port_and_stops() -> None:
     with OfflineSite() as site:
         assert site.base_url.startswith("http://127.0.0.1:")

@@ -1,36 +1,59 @@
-"""``scrapy crawl``, checking the spider's arguments before anything starts.
+"""``scrapy crawl``, checking the spider's arguments first and exiting 1 when a health check fails.
 
 A spider with a ``check_arguments(**arguments)`` classmethod gets its ``-a`` values checked
 here, so a bad one ends the command with Scrapy's usage error (one line naming the argument,
 exit status 2) instead of a traceback from inside the starting crawl.
+
+Exit status, for cron and CI: 0 when the crawl ran and every health check passed
+(``brief_scraper/monitors.py``); 1 when a health check failed (``brief/health/failed``; the
+log and ``<run>.stats.json`` say which) or the crawl could not start; 2 for a usage error.
+Scrapy's own ``crawl`` exits 0 whatever its monitors say: this is where that changes.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from brief_scraper.stats import HEALTH_FAILED
+
 if TYPE_CHECKING:
     import argparse
 
+logger = logging.getLogger(__name__)
+
 
 class Command(ScrapyCrawlCommand):
-    """Run a spider of the project, by name, after checking its arguments."""
+    """Run a spider of the project, by name, after checking its arguments; exit 1 on a failed check."""
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        """Check the arguments (when the spider can), then crawl as Scrapy does."""
-        if len(args) == 1 and self.crawler_process is not None:
+        """Check the arguments (when the spider can), crawl, and set the exit status."""
+        if len(args) < 1:
+            raise UsageError
+        if len(args) > 1:
+            raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
+        assert self.crawler_process is not None
+        try:
+            spidercls = self.crawler_process.spider_loader.load(args[0])
+        except KeyError:
+            message = f"no spider named {args[0]!r} (`scrapy list` names them)"
+            raise UsageError(message, print_help=False) from None
+        check = getattr(spidercls, "check_arguments", None)
+        if check is not None:
             try:
-                spidercls = self.crawler_process.spider_loader.load(args[0])
-            except KeyError:
-                message = f"no spider named {args[0]!r} (`scrapy list` names them)"
-                raise UsageError(message, print_help=False) from None
-            check = getattr(spidercls, "check_arguments", None)
-            if check is not None:
-                try:
-                    check(**opts.spargs)
-                except ValueError as exc:
-                    raise UsageError(f"{args[0]}: {exc}", print_help=False) from None
-        super().run(args, opts)
+                check(**opts.spargs)
+            except ValueError as exc:
+                raise UsageError(f"{args[0]}: {exc}", print_help=False) from None
+        crawler = self.crawler_process.create_crawler(spidercls)  # kept: its stats say how the run went
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+            return
+        failed = crawler.stats.get_value(HEALTH_FAILED, 0) if crawler.stats is not None else 0
+        if failed:
+            self.exitcode = 1
+            logger.error("%(failed)d health check(s) failed: exit status 1", {"failed": failed})

@@ -1,0 +1,216 @@
+"""Health checks of a run, as Spidermon monitors: each a stat, a comparison and a setting.
+
+``HealthCheckSuite`` holds them; ``brief_scraper.runreport.RunReport`` runs it when the spider
+closes (after the writer has closed the run) and the ``crawl`` command exits with status 1
+when any fails. Every message names the stat, its value, the threshold and the setting, for a
+pass as for a failure: ``brief/dropped/invalid is 3, expected <= 0 (BRIEF_MAX_INVALID)``.
+
+==================================  =========================================================
+setting (project default)           the run fails when
+==================================  =========================================================
+``BRIEF_MIN_RECORDS`` (1)           fewer records were found: written, or skipped as unchanged
+``BRIEF_MAX_ERRORS`` (5)            more errors were logged (``log_count/ERROR``)
+``BRIEF_MAX_INVALID`` (0)           more records failed validation (``brief/dropped/invalid``)
+``BRIEF_EXPECTED_FINISH_REASONS``   it closed for another reason (``finished``, ``max_items``)
+``BRIEF_MIN_COVERAGE``              a field's coverage (``brief/fields/<field>`` /
+                                    ``brief/records/written``) is below its share, e.g.
+                                    ``{"title": 1.0, "posted_date": 0.95}``; spiders set
+                                    their own in ``custom_settings``
+``BRIEF_COVERAGE_MIN_RECORDS`` (10) (coverage is not judged on fewer records written)
+==================================  =========================================================
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from spidermon import MonitorSuite
+from spidermon.contrib.scrapy.monitors import base  # a module: pytest must not collect its TestCases
+
+from brief_scraper.record import EXTRACTED_FIELDS
+from brief_scraper.stats import RECORDS_WRITTEN, SKIPPED_UNCHANGED, dropped_key
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from scrapy.settings import BaseSettings
+
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq,
+}  # fmt: skip
+
+
+def compare(stat: str, value: float, assert_type: str, threshold: float, setting: str) -> tuple[bool, str]:
+    """Return whether ``value <assert_type> threshold`` holds, and the message saying so.
+
+    >>> compare("brief/records/written", 3, ">=", 10, "BRIEF_MIN_RECORDS")
+    (False, 'brief/records/written is 3, expected >= 10 (BRIEF_MIN_RECORDS)')
+    >>> compare("log_count/ERROR", 0, "<=", 5, "BRIEF_MAX_ERRORS")[0]
+    True
+    """
+    return OPERATORS[assert_type](value, threshold), (
+        f"{stat} is {_number(value)}, expected {assert_type} {_number(threshold)} ({setting})"
+    )
+
+
+def coverage_rules(settings: BaseSettings) -> dict[str, float]:
+    """Return ``BRIEF_MIN_COVERAGE`` checked: extracted field -> least share (0 to 1) of records.
+
+    Raises ValueError naming the setting for an unknown field or a share outside 0..1.
+    """
+    rules = settings.getdict("BRIEF_MIN_COVERAGE")
+    checked = {}
+    for field, share in rules.items():
+        if field not in EXTRACTED_FIELDS:
+            raise ValueError(
+                f"BRIEF_MIN_COVERAGE: {field!r} is not an extracted field ({', '.join(EXTRACTED_FIELDS)})"
+            )
+        try:
+            checked[field] = float(share)
+        except (TypeError, ValueError):
+            checked[field] = -1.0
+        if not 0 <= checked[field] <= 1:
+            raise ValueError(f"BRIEF_MIN_COVERAGE: {field}: {share!r} is not a share from 0 to 1")
+    return checked
+
+
+def _number(value: float) -> str:
+    """Return a count as an integer, a share with at most three decimals.
+
+    >>> _number(12), _number(0.95), _number(2 / 3), _number(1.0)
+    ('12', '0.95', '0.667', '1')
+    """
+    return str(int(value)) if float(value).is_integer() else f"{value:.3f}".rstrip("0")
+
+
+class StatCheck(base.BaseStatMonitor):
+    """A stat (a missing one is 0), plus any ``plus_stats``, compared with a threshold setting."""
+
+    __test__ = False  # a Spidermon monitor (a unittest TestCase) that only Spidermon runs
+
+    check_name: ClassVar[str] = ""  # the check's name in the run report
+    plus_stats: ClassVar[tuple[str, ...]] = ()
+    threshold_datatype = int
+    message = ""
+
+    def test_stat_monitor(self) -> None:
+        """Compare the stat with its threshold; fail with stat, value, threshold and setting."""
+        names = (self.stat_name, *self.plus_stats)
+        value = sum(self.stats.get(name, 0) for name in names)
+        threshold = self._get_threshold_value()
+        ok, self.message = compare(
+            " + ".join(names), value, self.assert_type, threshold, self.threshold_setting
+        )
+        if not ok:
+            self.fail(self.message)
+
+
+class MinRecordsMonitor(StatCheck):
+    """Enough records found: written, or skipped as unchanged since an earlier run."""
+
+    check_name = "min_records"
+    stat_name = RECORDS_WRITTEN
+    plus_stats = (SKIPPED_UNCHANGED,)
+    threshold_setting = "BRIEF_MIN_RECORDS"
+    assert_type = ">="
+
+
+class MaxErrorsMonitor(StatCheck):
+    """Few enough errors logged: failed downloads after retries, spider exceptions."""
+
+    check_name = "max_errors"
+    stat_name = "log_count/ERROR"
+    threshold_setting = "BRIEF_MAX_ERRORS"
+    assert_type = "<="
+
+
+class MaxInvalidMonitor(StatCheck):
+    """Few enough records failed validation (kept in the run's rejected file)."""
+
+    check_name = "max_invalid"
+    stat_name = dropped_key("invalid")
+    threshold_setting = "BRIEF_MAX_INVALID"
+    assert_type = "<="
+
+
+class FinishReasonMonitor(base.BaseScrapyMonitor):
+    """The run closed for an expected reason: it got through its work."""
+
+    __test__ = False
+
+    check_name = "finish_reason"
+    message = ""
+
+    def test_finish_reason(self) -> None:
+        """Check finish_reason against BRIEF_EXPECTED_FINISH_REASONS."""
+        expected = self.crawler.settings.getlist("BRIEF_EXPECTED_FINISH_REASONS")
+        reason = self.stats.get("finish_reason")
+        self.message = (
+            f"finish_reason is {reason!r}, expected one of {expected} (BRIEF_EXPECTED_FINISH_REASONS)"
+        )
+        if reason not in expected:
+            self.fail(self.message)
+
+
+class FieldCoverageMonitor(base.BaseScrapyMonitor):
+    """A field has a value in enough of the records written (one monitor per rule)."""
+
+    __test__ = False
+
+    field: ClassVar[str] = ""
+    message = ""
+
+    @property
+    def check_name(self) -> str:
+        return f"coverage/{self.field}"
+
+    def test_field_coverage(self) -> None:
+        """Compare brief/fields/<field> / brief/records/written with BRIEF_MIN_COVERAGE[field]."""
+        settings = self.crawler.settings
+        written = self.stats.get(RECORDS_WRITTEN, 0)
+        least = settings.getint("BRIEF_COVERAGE_MIN_RECORDS")
+        if written < max(least, 1):
+            self.message = (
+                f"{RECORDS_WRITTEN} is {written}: coverage is judged on {least} or more "
+                "(BRIEF_COVERAGE_MIN_RECORDS)"
+            )
+            self.skipTest(self.message)
+        stat = f"brief/fields/{self.field}"
+        covered = self.stats.get(stat, 0)
+        ok, self.message = compare(
+            f"{stat} / {RECORDS_WRITTEN} ({covered}/{written})", covered / written, ">=",
+            coverage_rules(settings)[self.field], f"BRIEF_MIN_COVERAGE[{self.field!r}]",
+        )  # fmt: skip
+        if not ok:
+            self.fail(self.message)
+
+
+def coverage_monitor(field: str) -> type[FieldCoverageMonitor]:
+    """Return the coverage monitor of one field (a subclass naming it)."""
+    doc = f"Enough records written have a {field}."
+    return type(f"FieldCoverageMonitor[{field}]", (FieldCoverageMonitor,), {"field": field, "__doc__": doc})
+
+
+class HealthCheckSuite(MonitorSuite):
+    """brief-scraper's health checks: records, errors, invalid records, finish reason, coverage.
+
+    The coverage monitors follow ``BRIEF_MIN_COVERAGE``: one per field it names. To add
+    Spidermon actions (Slack, e-mail...), subclass this suite, list them in
+    ``monitors_failed_actions``, and name the subclass in ``BRIEF_HEALTH_SUITE``.
+    """
+
+    monitors: ClassVar[list[Any]] = [
+        MinRecordsMonitor, MaxErrorsMonitor, MaxInvalidMonitor, FinishReasonMonitor,
+    ]  # fmt: skip
+
+    def __init__(self, *args: Any, crawler: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, crawler=crawler, **kwargs)
+        if crawler is not None:
+            for field in coverage_rules(crawler.settings):
+                self.add_monitor(coverage_monitor(field))
+
+
+def result_name(monitor: Any) -> str:
+    """Return the name a monitor's result has in the run report (``min_records``, ``coverage/title``)."""
+    return getattr(monitor, "check_name", "") or monitor.name

@@ -1,0 +1,103 @@
+"""Skip records an earlier run of the spider already wrote, unchanged (incremental runs).
+
+Settings: ``BRIEF_SEEN_ENABLED`` (default True) turns the pipeline on; the store is
+``<BRIEF_OUTPUT_DIR>/<spider>/seen.sqlite3`` (``brief_scraper.seen``: canonical URL ->
+fingerprint of the record last written). A spider whose ``refresh`` attribute is true (the
+``-a refresh=1`` argument) has every record written again, and the store updated.
+
+Runs after DedupePipeline (so ``url`` is canonical and a run's own duplicates are gone) and
+before the stats and the writer. A record is remembered only once it has been written (the
+``item_scraped`` signal, sent after the last pipeline), so a record that a crash kept from
+the run file is written by the next run. Deleting the store makes the next run write all.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import DropItem, NotConfigured
+
+from brief_scraper.seen import SeenStore, fingerprint
+from brief_scraper.stats import SKIPPED_UNCHANGED
+from pipelines.jsonl import check_name
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+STORE_NAME = "seen.sqlite3"
+
+
+class UnchangedRecord(DropItem):
+    """An earlier run wrote this record as it is: not written again (``-a refresh=1`` would)."""
+
+    reason = "unchanged"
+
+
+class SeenPipeline:
+    """Drop records written, unchanged, by an earlier run (brief/skipped/unchanged); remember the rest.
+
+    Scrapy also counts them as ``item_dropped_reasons_count/UnchangedRecord``.
+    """
+
+    def __init__(self, out_dir: Path, crawler: Crawler) -> None:
+        self.out_dir, self.crawler = out_dir, crawler
+        self.store: SeenStore | None = None
+        self.refresh = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("BRIEF_SEEN_ENABLED"):
+            raise NotConfigured("BRIEF_SEEN_ENABLED is off: every record is written")
+        out_dir = settings.get("BRIEF_OUTPUT_DIR")
+        if not out_dir:
+            raise NotConfigured("set BRIEF_OUTPUT_DIR: the seen-store lives below it")
+        pipeline = cls(Path(out_dir), crawler)
+        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        return pipeline
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        assert spider is not None
+        folder = self.out_dir / check_name(spider.name, "spider name")
+        folder.mkdir(parents=True, exist_ok=True)
+        self.store = SeenStore(folder / STORE_NAME)
+        self.refresh = bool(getattr(spider, "refresh", False))
+        if self.refresh:
+            logger.info("refresh: every record is written, seen before or not")
+
+    def process_item(self, item: Any) -> Any:
+        assert self.store is not None, "open_spider() was not called"
+        if self.refresh:
+            return item
+        record = ItemAdapter(item)  # a Mapping: read as it is, no deep copy
+        url = str(record.get("url"))
+        if self.store.is_unchanged(url, fingerprint(record)):
+            self.crawler.stats.inc_value(SKIPPED_UNCHANGED)
+            raise UnchangedRecord(f"unchanged since an earlier run: {url}", log_level="DEBUG")
+        return item
+
+    def item_scraped(self, item: Any) -> None:
+        """Remember a record the writer has written."""
+        if self.store is None:
+            return
+        record = ItemAdapter(item)
+        self.store.remember(str(record.get("url")), fingerprint(record), str(record.get("scraped_at")))
+
+    def close_spider(self) -> None:
+        if self.store is None:
+            return
+        skipped = self.crawler.stats.get_value(SKIPPED_UNCHANGED, 0)
+        if skipped:
+            logger.info(
+                "skipped %(count)d records unchanged since an earlier run (-a refresh=1 writes them again)",
+                {"count": skipped},
+            )
+        self.store.close()
+        self.store = None

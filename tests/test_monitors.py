@@ -1,0 +1,136 @@
+"""The health checks (brief_scraper/monitors.py), run through Spidermon on stats set by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import brief_scraper.settings as project_settings
+from brief_scraper.monitors import HealthCheckSuite, coverage_rules
+from brief_scraper.runreport import CheckResult, run_checks
+from spiders.generic import GenericSpider
+from spiders.wilsoncenter import WilsonCenterSpider
+from tests.pipeline_support import make_crawler
+
+PROJECT = {name: value for name, value in vars(project_settings).items() if name.isupper()}
+HEALTHY = {"brief/records/written": 20, "brief/fields/title": 20, "finish_reason": "finished"}
+
+
+def checks_of(stats: dict[str, Any], **settings: Any) -> dict[str, CheckResult]:
+    """Run the suite with the project's settings (updated with *settings*) on *stats*."""
+    crawler = make_crawler({**PROJECT, **settings})
+    for key, value in stats.items():
+        crawler.stats.set_value(key, value)
+    return {check.name: check for check in run_checks(crawler, HealthCheckSuite)}
+
+
+@pytest.mark.parametrize(
+    ("written", "unchanged", "threshold", "passes"),
+    [(0, 0, 1, False), (1, 0, 1, True), (0, 7, 1, True), (9, 0, 10, False), (4, 6, 10, True)],
+)
+def test_min_records_counts_written_and_unchanged(written, unchanged, threshold, passes):
+    stats = {**HEALTHY, "brief/records/written": written, "brief/skipped/unchanged": unchanged}
+    assert checks_of(stats, BRIEF_MIN_RECORDS=threshold)["min_records"].passed is passes
+
+
+@pytest.mark.parametrize(("errors", "threshold", "passes"), [(None, 0, True), (5, 5, True), (6, 5, False)])
+def test_max_errors(errors, threshold, passes):
+    stats = {**HEALTHY, **({"log_count/ERROR": errors} if errors is not None else {})}
+    assert checks_of(stats, BRIEF_MAX_ERRORS=threshold)["max_errors"].passed is passes
+
+
+@pytest.mark.parametrize(("invalid", "threshold", "passes"), [(None, 0, True), (1, 0, False), (2, 3, True)])
+def test_max_invalid(invalid, threshold, passes):
+    stats = {**HEALTHY, **({"brief/dropped/invalid": invalid} if invalid is not None else {})}
+    assert checks_of(stats, BRIEF_MAX_INVALID=threshold)["max_invalid"].passed is passes
+
+
+@pytest.mark.parametrize(
+    ("reason", "passes"), [("finished", True), ("max_items", True), ("shutdown", False), (None, False)]
+)
+def test_finish_reason(reason, passes):
+    stats = {**HEALTHY, "finish_reason": reason}
+    assert checks_of(stats)["finish_reason"].passed is passes
+
+
+@pytest.mark.parametrize(
+    ("covered", "written", "share", "status"),
+    [
+        (20, 20, 1.0, "passed"),
+        (19, 20, 1.0, "failed"),
+        (19, 20, 0.95, "passed"),
+        (0, 20, 0.5, "failed"),
+        (3, 9, 0.95, "skipped"),  # fewer than BRIEF_COVERAGE_MIN_RECORDS (10): not judged
+        (0, 0, 0.95, "skipped"),
+    ],
+)
+def test_field_coverage(covered, written, share, status):
+    stats = {**HEALTHY, "brief/records/written": written, "brief/fields/posted_date": covered}
+    checks = checks_of(stats, BRIEF_MIN_COVERAGE={"posted_date": share})
+    assert checks["coverage/posted_date"].status == status
+    assert checks["coverage/posted_date"].passed is (status != "failed")
+
+
+def test_one_coverage_check_per_rule():
+    checks = checks_of(HEALTHY, BRIEF_MIN_COVERAGE={"title": 1.0, "summary": 0.5, "download_url": 0.5})
+    assert sorted(name for name in checks if name.startswith("coverage/")) == [
+        "coverage/download_url", "coverage/summary", "coverage/title",
+    ]  # fmt: skip
+    assert list(checks)[:4] == ["min_records", "max_errors", "max_invalid", "finish_reason"]
+
+
+@pytest.mark.parametrize(
+    ("stats", "settings", "name", "message"),
+    [
+        ({"brief/records/written": 0}, {}, "min_records",
+         "brief/records/written + brief/skipped/unchanged is 0, expected >= 1 (BRIEF_MIN_RECORDS)"),
+        ({"log_count/ERROR": 12}, {"BRIEF_MAX_ERRORS": 5}, "max_errors",
+         "log_count/ERROR is 12, expected <= 5 (BRIEF_MAX_ERRORS)"),
+        ({"brief/dropped/invalid": 3}, {}, "max_invalid",
+         "brief/dropped/invalid is 3, expected <= 0 (BRIEF_MAX_INVALID)"),
+        ({"finish_reason": "shutdown"}, {}, "finish_reason",
+         "finish_reason is 'shutdown', expected one of ['finished', 'max_items']"
+         " (BRIEF_EXPECTED_FINISH_REASONS)"),
+        ({"brief/fields/posted_date": 10}, {"BRIEF_MIN_COVERAGE": {"posted_date": 0.95}},
+         "coverage/posted_date",
+         "brief/fields/posted_date / brief/records/written (10/20) is 0.5, expected >= 0.95"
+         " (BRIEF_MIN_COVERAGE['posted_date'])"),
+    ],
+)  # fmt: skip
+def test_failure_message_names_stat_value_threshold_and_setting(stats, settings, name, message):
+    check = checks_of({**HEALTHY, **stats}, **settings)[name]
+    assert check.status == "failed"
+    assert check.message == message
+
+
+def test_passing_checks_say_what_they_measured():
+    checks = checks_of(HEALTHY)
+    assert all(c.status == "passed" for c in checks.values()), checks
+    assert checks["min_records"].message.startswith("brief/records/written + brief/skipped/unchanged is 20")
+    assert checks["coverage/title"].description == "Enough records written have a title."
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ({"titel": 1.0}, "BRIEF_MIN_COVERAGE: 'titel' is not an extracted field"),
+        ({"title": 1.5}, "BRIEF_MIN_COVERAGE: title: 1.5 is not a share from 0 to 1"),
+        ({"title": "most"}, "BRIEF_MIN_COVERAGE: title: 'most' is not a share from 0 to 1"),
+    ],
+)
+def test_bad_coverage_rule_is_refused_naming_the_setting(rules, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        coverage_rules(make_crawler({"BRIEF_MIN_COVERAGE": rules}).settings)
+
+
+def test_each_spider_has_its_own_coverage_rules_and_generic_is_looser():
+    wilson = WilsonCenterSpider.custom_settings["BRIEF_MIN_COVERAGE"]
+    generic = GenericSpider.custom_settings["BRIEF_MIN_COVERAGE"]
+    assert wilson["title"] == 1.0
+    assert wilson["posted_date"] >= 0.95
+    assert "download_url" in wilson
+    assert all(share <= wilson.get(field, 1.0) for field, share in generic.items())
+    assert generic["posted_date"] < wilson["posted_date"]
+    for rules in (wilson, generic):
+        assert coverage_rules(make_crawler({"BRIEF_MIN_COVERAGE": rules}).settings) == rules

@@ -1,0 +1,102 @@
+"""SeenPipeline (pipelines/seen.py) and its store (brief_scraper/seen.py): incremental runs."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.misc import build_from_crawler
+
+from brief_scraper.seen import SeenStore, fingerprint
+from pipelines.seen import STORE_NAME, SeenPipeline, UnchangedRecord
+from tests.pipeline_support import make_crawler, make_record
+
+
+def open_pipeline(tmp_path, refresh=False, **settings):
+    """Return an opened SeenPipeline writing its store below *tmp_path*, and its crawler."""
+    crawler = make_crawler({"BRIEF_OUTPUT_DIR": str(tmp_path), "BRIEF_SEEN_ENABLED": True, **settings})
+    crawler.spider.refresh = refresh
+    pipe = build_from_crawler(SeenPipeline, crawler)
+    pipe.open_spider()
+    return pipe, crawler
+
+
+def write(pipe, record):
+    """Pass *record* through the pipeline and, as the writer would, have it scraped."""
+    item = pipe.process_item(record)
+    pipe.item_scraped(item)
+    return item
+
+
+def test_second_run_skips_unchanged_records_and_counts_them(tmp_path, caplog):
+    first, _ = open_pipeline(tmp_path)
+    write(first, make_record())
+    first.close_spider()
+    second, crawler = open_pipeline(tmp_path)
+    with pytest.raises(UnchangedRecord) as dropped:
+        second.process_item(make_record(scraped_at="2026-11-29T09:00:00+00:00"))  # a new run's time
+    assert dropped.value.log_level == "DEBUG"  # expected, not a surprise
+    assert crawler.stats.get_value("brief/skipped/unchanged") == 1
+    with caplog.at_level(logging.INFO, logger="pipelines.seen"):
+        second.close_spider()
+    assert "skipped 1 records unchanged since an earlier run (-a refresh=1 writes them again)" in caplog.text
+
+
+def test_changed_record_passes_and_is_remembered(tmp_path):
+    first, _ = open_pipeline(tmp_path)
+    write(first, make_record())
+    first.close_spider()
+    second, _ = open_pipeline(tmp_path)
+    write(second, make_record(title="A Brief, revised"))
+    second.close_spider()
+    third, _ = open_pipeline(tmp_path)
+    with pytest.raises(UnchangedRecord):
+        third.process_item(make_record(title="A Brief, revised"))
+    third.process_item(make_record())  # the old version is no longer the one remembered
+    third.close_spider()
+
+
+def test_record_not_scraped_is_not_remembered(tmp_path):
+    """A record dropped or lost after this pipeline (never written) comes again next run."""
+    first, _ = open_pipeline(tmp_path)
+    first.process_item(make_record())  # no item_scraped: the writer never wrote it
+    first.close_spider()
+    second, _ = open_pipeline(tmp_path)
+    assert second.process_item(make_record())["url"].endswith("/a")
+    second.close_spider()
+
+
+def test_refresh_writes_everything(tmp_path):
+    first, _ = open_pipeline(tmp_path)
+    write(first, make_record())
+    first.close_spider()
+    second, crawler = open_pipeline(tmp_path, refresh=True)
+    assert write(second, make_record())["title"] == "A Brief"
+    assert crawler.stats.get_value("brief/skipped/unchanged") is None
+    second.close_spider()
+
+
+def test_provenance_and_scraped_at_do_not_make_a_record_changed():
+    record = make_record(provenance={"title": "site"})
+    same = make_record(provenance={"title": "meta"}, scraped_at="2027-01-01T00:00:00+00:00")
+    assert fingerprint(record) == fingerprint(same)
+    assert fingerprint(record) != fingerprint(make_record(posted_date="2025-03-17"))
+
+
+def test_store_is_one_file_per_spider_below_the_output_dir(tmp_path):
+    pipe, _ = open_pipeline(tmp_path)
+    write(pipe, make_record())
+    pipe.close_spider()
+    with SeenStore(tmp_path / "wilsoncenter" / STORE_NAME) as store:
+        assert len(store) == 1
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [({"BRIEF_SEEN_ENABLED": False}, "BRIEF_SEEN_ENABLED"), ({"BRIEF_OUTPUT_DIR": ""}, "BRIEF_OUTPUT_DIR")],
+)
+def test_switched_off_says_which_setting(tmp_path, settings, message):
+    crawler = make_crawler({"BRIEF_OUTPUT_DIR": str(tmp_path), "BRIEF_SEEN_ENABLED": True, **settings})
+    with pytest.raises(NotConfigured, match=message):
+        build_from_crawler(SeenPipeline, crawler)
