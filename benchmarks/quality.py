@@ -213,11 +213,13 @@ def main() -> None:
         f"{'extractor':<15}{'title':>8}{'date':>8}{'authors':>9}{'auth.none':>11}{'errors':>8}{'ms/page':>9}"
     )
     for r in results:
+        scores = [f"{r[k]:.4f}" for k in ("title", "date", "authors", "where_none")]
+        if r["name"] == "htmldate":  # it answers dates alone: no title or author scores
+            scores = ["-", scores[1], "-", "-"]
         print(
-            f"{r['name']:<15}{r['title']:>8.3f}{r['date']:>8.3f}{r['authors']:>9.3f}"
-            f"{r['where_none']:>11.3f}{r['errors']:>8}{r['ms']:>9.2f}"
+            f"{r['name']:<15}{scores[0]:>8}{scores[1]:>8}{scores[2]:>9}{scores[3]:>11}{r['errors']:>8}{r['ms']:>9.2f}"
         )
-    print("targets        >=0.800 >=0.860  >=0.750    <=0.300       0")
+    print("targets        >=0.80  >=0.86   >=0.75     <=0.30        0")
 
 
 if __name__ == "__main__":
