@@ -123,8 +123,11 @@ class Page:
         title_words = set(_WORD_RE.findall(" ".join(titles).casefold()))
 
         def overlap(h1: Any) -> float:
+            # Shared words weighted by the share of the h1 they make up: a logo h1 ("Site
+            # Name") also sits in the title, but the story's headline shares more of it.
             words = set(_WORD_RE.findall(h1.text_content().casefold()))
-            return len(words & title_words) / len(words) if words else 0.0
+            shared = len(words & title_words)
+            return shared * shared / len(words) if words else 0.0
 
         best = max(visible, key=overlap)
         if overlap(best) > 0:

@@ -90,3 +90,13 @@ def strip_prefix(value: str | None, pattern: str) -> str | None:
     if not value:
         return None
     return clean_text(re.sub(rf"^\s*(?:{pattern})\s*", "", value, flags=re.IGNORECASE))
+
+
+def normalize_language(value: str | None) -> str | None:
+    """Return a lower-case BCP 47 tag from a declared language (``en_US`` -> ``en-us``).
+
+    >>> normalize_language("en_US"), normalize_language(" ES "), normalize_language("english")
+    ('en-us', 'es', None)
+    """
+    text = (clean_text(value) or "").replace("_", "-").lower()
+    return text if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})*", text) else None

@@ -11,10 +11,9 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from brief_scraper.layers.meta import normalize_language
 from brief_scraper.record import FIELDS, LIST_FIELDS, SCHEMA_VERSION
 from brief_scraper.stats import DATES_OUT_OF_RANGE, is_empty
-from brief_scraper.text import clean_paragraphs, clean_text
+from brief_scraper.text import clean_paragraphs, clean_text, normalize_language
 from brief_scraper.urls import canonicalize_url
 from pipelines.items import as_record
 

@@ -12,7 +12,7 @@ from brief_scraper.dates import parse_posted
 from brief_scraper.layers.bylines import split_names
 from brief_scraper.page import Page
 from brief_scraper.record import Author
-from brief_scraper.text import clean_paragraphs, clean_text
+from brief_scraper.text import clean_paragraphs, clean_text, normalize_language
 from brief_scraper.urls import guess_media_type, is_document_url
 
 ARTICLE_TYPES = frozenset(
@@ -175,7 +175,7 @@ def from_jsonld(page: Page) -> dict[str, Any]:
     image = page.absolute(_url_of(node.get("image") or node.get("thumbnailUrl")))
     if image:
         found["image_url"] = image
-    language = _first_text(node.get("inLanguage"))
+    language = normalize_language(_first_text(node.get("inLanguage")))
     if language:
         found["language"] = language
     keywords = node.get("keywords")

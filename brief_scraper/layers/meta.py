@@ -11,7 +11,7 @@ from brief_scraper.dates import parse_posted
 from brief_scraper.layers.bylines import split_names
 from brief_scraper.page import Page
 from brief_scraper.record import Author
-from brief_scraper.text import clean_paragraphs, clean_text
+from brief_scraper.text import clean_paragraphs, clean_text, normalize_language
 from brief_scraper.urls import guess_media_type, host_of
 
 TITLE_KEYS = ("citation_title", "og:title", "twitter:title", "dc.title", "dcterms.title")
@@ -132,16 +132,6 @@ def _authors(meta: dict[str, list[str]], site: list[str]) -> list[Author]:
         if names:
             return [{"name": n, "kind": "person", "role": None, "bio": None, "url": None} for n in names]
     return []
-
-
-def normalize_language(value: str | None) -> str | None:
-    """Return a lower-case BCP 47 tag from a declared language (``en_US`` -> ``en-us``).
-
-    >>> normalize_language("en_US"), normalize_language(" ES "), normalize_language("english")
-    ('en-us', 'es', None)
-    """
-    text = (clean_text(value) or "").replace("_", "-").lower()
-    return text if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})*", text) else None
 
 
 def from_meta(page: Page) -> dict[str, Any]:
