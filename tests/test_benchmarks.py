@@ -1,0 +1,48 @@
+"""The crawl benchmarks still run: each script on a tiny site, checked for its figures, not its speed."""
+
+from __future__ import annotations
+
+import doctest
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def run_script(name: str, *arguments: str) -> str:
+    """Run ``benchmarks/<name>`` with *arguments*; return its output (it exits 0 when all is well)."""
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / name), *arguments],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_crawl_throughput_crawls_every_page_with_both_spiders():
+    out = run_script("crawl_throughput.py", "--pages", "12", "--repeat", "1")
+    assert "server alone:" in out
+    assert "ratio (a)/(b)" in out
+    assert "PROBLEM" not in out  # every page fetched by both, every record written by (a)
+
+
+def test_crawl_memory_reports_peaks_and_what_grows():
+    out = run_script("crawl_memory.py", "--pages", "6,12", "--no-bare")
+    assert "dedupe 12 =" in out  # one digest per URL, measured
+    assert "peak RSS 12 pages / 6 pages" in out
+
+
+def test_pipeline_speed_times_every_pipeline():
+    out = run_script("pipeline_speed.py", "--records", "4", "--rounds", "1")
+    assert "NormalizePipeline" in out
+    assert "JsonlWriterPipeline" in out
+
+
+@pytest.mark.parametrize("name", ["localsite", "crawl_memory"])
+def test_doctests(name, monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    module = __import__(name)
+    assert doctest.testmod(module).failed == 0
