@@ -28,15 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.exceptions import CloseSpider
-from scrapy.http import TextResponse
 
 from brief_scraper import extract
 from brief_scraper.arguments import check_known, parse_count, parse_flag, parse_urls
 from brief_scraper.discovery import same_site_urls
-from brief_scraper.sitemaps import parse_sitemap
 from brief_scraper.urls import absolute_url, host_of, is_document_url
+from spiders.base import STAT_OVER_MAX, PublicationSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -45,11 +44,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STAT_SITEMAPS = "brief/discovery/sitemaps"
-STAT_NOT_A_SITEMAP = "brief/discovery/not_a_sitemap"
-STAT_NOT_HTML = "brief/skipped/not_html"
 STAT_DOCUMENTS = "brief/skipped/document_in_sitemap"
-STAT_OVER_MAX = "brief/skipped/max_items"
 
 
 def read_urls_file(path: str | Path) -> tuple[str, ...]:
@@ -108,7 +103,7 @@ class GenericArguments:
         return sorted({host_of(u) for u in all_urls if host_of(u)})
 
 
-class GenericSpider(Spider):
+class GenericSpider(PublicationSpider):
     """Extract the given pages (or a sitemap's) of any site with the generic layers."""
 
     name = "generic"
@@ -117,18 +112,11 @@ class GenericSpider(Spider):
         "BRIEF_MIN_COVERAGE": {"title": 0.9, "posted_date": 0.5},
     }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        passthrough = {k: v for k, v in kwargs.items() if k.startswith("_")}  # Scrapyd's _job
-        self.arguments = self.check_arguments(**{k: v for k, v in kwargs.items() if k not in passthrough})
-        super().__init__(*args, **passthrough)
-        self.allowed_domains = self.arguments.hosts
-        self.refresh = self.arguments.refresh  # read by pipelines.seen.SeenPipeline
-        self.emitted = 0
+    arguments_class = GenericArguments
 
-    @classmethod
-    def check_arguments(cls, **arguments: Any) -> GenericArguments:
-        """Return the checked arguments (the ``crawl`` command calls this before starting)."""
-        return GenericArguments.parse(**arguments)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.allowed_domains = self.arguments.hosts
 
     async def start(self) -> AsyncIterator[Request]:
         """Yield a request per given URL, then the sitemap's."""
@@ -139,12 +127,9 @@ class GenericSpider(Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Follow a sitemap index's sitemaps; request a sitemap's pages (not its documents)."""
-        sitemap = parse_sitemap(response.body)
-        if not sitemap.kind:
-            self.crawler.stats.inc_value(STAT_NOT_A_SITEMAP)
-            logger.warning("Not a sitemap: %(url)s", {"url": response.url})
+        sitemap = self._read_sitemap(response)
+        if sitemap is None:
             return
-        self.crawler.stats.inc_value(STAT_SITEMAPS)
         locs = (absolute_url(loc, response.url) or loc for loc, _ in sitemap.entries)
         for url in same_site_urls(locs, response.url):
             if sitemap.kind == "sitemapindex":
@@ -156,16 +141,12 @@ class GenericSpider(Spider):
 
     def parse_page(self, response: Response) -> Iterator[dict[str, Any]]:
         """Yield the page's record (HTML pages only)."""
-        content_type = response.headers.get("Content-Type") or b"text/html"
-        if not isinstance(response, TextResponse) or b"html" not in content_type.lower():
-            self.crawler.stats.inc_value(STAT_NOT_HTML)
-            logger.info("Not an HTML page, skipped: %(url)s", {"url": response.url})
+        if not self._is_html(response):
             return
-        limit = self.arguments.max_items
-        if limit is not None and self.emitted >= limit:
+        if self._is_full():
             self.crawler.stats.inc_value(STAT_OVER_MAX)
             return
         self.emitted += 1
         yield extract(response.body, response.url)
-        if limit is not None and self.emitted >= limit:
+        if self._is_full():
             raise CloseSpider("max_items")

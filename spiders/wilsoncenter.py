@@ -43,9 +43,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.exceptions import CloseSpider
-from scrapy.http import TextResponse
 
 from brief_scraper import extract
 from brief_scraper.arguments import (
@@ -59,8 +58,8 @@ from brief_scraper.arguments import (
     parse_urls,
 )
 from brief_scraper.discovery import find_program_listings, item_kind, item_url, parse_listing, same_site_urls
-from brief_scraper.sitemaps import parse_sitemap
 from brief_scraper.urls import host_of, is_same_site
+from spiders.base import STAT_OVER_MAX, PublicationSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -77,14 +76,10 @@ DETAIL_PRIORITY = 1  # detail pages before further listing pages: records come e
 
 # Stats this spider sets (bounded keys; the URLs involved go to the log).
 STAT_LISTING_PAGES = "brief/discovery/listing_pages"
-STAT_SITEMAPS = "brief/discovery/sitemaps"
 STAT_ITEM_LINKS = "brief/discovery/item_links"
 STAT_PAGING_STOPPED = "brief/discovery/paging_stopped_since"
-STAT_NOT_A_SITEMAP = "brief/discovery/not_a_sitemap"
 STAT_OLDER = "brief/skipped/older_than_since"
 STAT_LISTED_OLDER = "brief/skipped/listed_older_than_since"
-STAT_NOT_HTML = "brief/skipped/not_html"
-STAT_OVER_MAX = "brief/skipped/max_items"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +124,7 @@ class WilsonCenterArguments:
         return parsed
 
 
-class WilsonCenterSpider(Spider):
+class WilsonCenterSpider(PublicationSpider):
     """Find wilsoncenter.org publication pages through listings, a program or the sitemap."""
 
     name = "wilsoncenter"
@@ -145,19 +140,12 @@ class WilsonCenterSpider(Spider):
         "BRIEF_MIN_COVERAGE": {"title": 1.0, "posted_date": 0.95, "content_type": 0.9, "download_url": 0.5},
     }
 
+    arguments_class = WilsonCenterArguments
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        passthrough = {k: v for k, v in kwargs.items() if k.startswith("_")}  # Scrapyd's _job
-        self.arguments = self.check_arguments(**{k: v for k, v in kwargs.items() if k not in passthrough})
-        super().__init__(*args, **passthrough)
+        super().__init__(*args, **kwargs)
         self.base_url = self.arguments.base_url
         self.allowed_domains = [host_of(self.base_url)]
-        self.refresh = self.arguments.refresh  # read by pipelines.seen.SeenPipeline
-        self.emitted = 0
-
-    @classmethod
-    def check_arguments(cls, **arguments: Any) -> WilsonCenterArguments:
-        """Return the checked arguments (the ``crawl`` command calls this before starting)."""
-        return WilsonCenterArguments.parse(**arguments)
 
     async def start(self) -> AsyncIterator[Request]:
         """Yield the first requests: the start URLs, the program page, the sitemap or the listing."""
@@ -210,12 +198,9 @@ class WilsonCenterSpider(Spider):
         """Follow a sitemap index's sitemaps; request a sitemap's pages of the wanted types."""
         if self._is_full():
             return
-        sitemap = parse_sitemap(response.body)
-        if not sitemap.kind:
-            self.crawler.stats.inc_value(STAT_NOT_A_SITEMAP)
-            logger.warning("Not a sitemap: %(url)s", {"url": response.url})
+        sitemap = self._read_sitemap(response)
+        if sitemap is None:
             return
-        self.crawler.stats.inc_value(STAT_SITEMAPS)
         if sitemap.kind == "sitemapindex":
             for url in same_site_urls((loc for loc, _ in sitemap.entries), self.base_url):
                 yield Request(url, callback=self.parse_sitemap)
@@ -258,15 +243,4 @@ class WilsonCenterSpider(Spider):
         if since is not None and day is not None and day < since.isoformat():
             self.crawler.stats.inc_value(STAT_LISTED_OLDER)
             return True
-        return False
-
-    def _is_full(self) -> bool:
-        return self.arguments.max_items is not None and self.emitted >= self.arguments.max_items
-
-    def _is_html(self, response: Response) -> bool:
-        content_type = response.headers.get("Content-Type") or b"text/html"
-        if isinstance(response, TextResponse) and b"html" in content_type.lower():
-            return True
-        self.crawler.stats.inc_value(STAT_NOT_HTML)
-        logger.info("Not an HTML page, skipped: %(url)s", {"url": response.url})
         return False

@@ -1,0 +1,66 @@
+"""What every brief-scraper spider shares: checked arguments, HTML pages only, sitemaps read
+with a count, and a clean stop at ``max_items``.
+
+A spider names its arguments class (with a ``parse(**arguments)`` classmethod that raises
+ValueError with one clear line); the ``crawl`` command calls ``check_arguments`` before the
+crawl starts, so a bad ``-a`` fails at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from scrapy import Spider
+from scrapy.http import TextResponse
+
+from brief_scraper.sitemaps import Sitemap, parse_sitemap
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+STAT_SITEMAPS = "brief/discovery/sitemaps"
+STAT_NOT_A_SITEMAP = "brief/discovery/not_a_sitemap"
+STAT_NOT_HTML = "brief/skipped/not_html"
+STAT_OVER_MAX = "brief/skipped/max_items"
+
+
+class PublicationSpider(Spider):
+    """A spider that emits extract()'s records, with checked arguments and max_items."""
+
+    arguments_class: ClassVar[Any]  # a dataclass with parse(**arguments), max_items, refresh
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        passthrough = {k: v for k, v in kwargs.items() if k.startswith("_")}  # Scrapyd's _job
+        self.arguments = self.check_arguments(**{k: v for k, v in kwargs.items() if k not in passthrough})
+        super().__init__(*args, **passthrough)
+        self.refresh = self.arguments.refresh  # read by pipelines.seen.SeenPipeline
+        self.emitted = 0
+
+    @classmethod
+    def check_arguments(cls, **arguments: Any) -> Any:
+        """Return the checked arguments (the ``crawl`` command calls this before starting)."""
+        return cls.arguments_class.parse(**arguments)
+
+    def _is_full(self) -> bool:
+        return self.arguments.max_items is not None and self.emitted >= self.arguments.max_items
+
+    def _is_html(self, response: Response) -> bool:
+        content_type = response.headers.get("Content-Type") or b"text/html"
+        if isinstance(response, TextResponse) and b"html" in content_type.lower():
+            return True
+        self.crawler.stats.inc_value(STAT_NOT_HTML)
+        logger.info("Not an HTML page, skipped: %(url)s", {"url": response.url})
+        return False
+
+    def _read_sitemap(self, response: Response) -> Sitemap | None:
+        """Return the response's sitemap, or None (counted, logged) when it is none."""
+        sitemap = parse_sitemap(response.body)
+        if not sitemap.kind:
+            self.crawler.stats.inc_value(STAT_NOT_A_SITEMAP)
+            logger.warning("Not a sitemap: %(url)s", {"url": response.url})
+            return None
+        self.crawler.stats.inc_value(STAT_SITEMAPS)
+        return sitemap
