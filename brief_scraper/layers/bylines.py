@@ -141,7 +141,7 @@ def names_in_byline(text: str | None, site_names: set[str]) -> list[str]:
 
 _BY_LINE_RE = re.compile(r"^\s*(?:written\s+)?(?:by|von|par|por|door|af|av)\s*:?\s+\S", re.I)
 _NEAR_HEADLINE = etree.XPath(
-    "following::text()[normalize-space()][not(ancestor::script or ancestor::style)][position() <= 20]"
+    "following::text()[position() <= 60][normalize-space()][not(ancestor::script or ancestor::style)]"
 )
 
 
