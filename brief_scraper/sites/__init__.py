@@ -58,12 +58,15 @@ class SiteProfile:
         return any(host_of(u) in self.hosts for u in (page.canonical_url, page.url) if u)
 
     def design_for(self, page: Page) -> Design | None:
-        """Return the first design whose marker (or URL pattern) the page matches."""
+        """Return the design whose URL pattern the page's path matches, else the first whose
+        marker the page has (designs are tried in order: the commonest first)."""
         path = re.sub(r"^https?://[^/]+", "", page.canonical_url or page.url)
+        # URL patterns first: a regex on the path is free, a marker is a walk of the page.
+        for design in self.designs:
+            if design.url_pattern and re.search(design.url_pattern, path):
+                return design
         for design in self.designs:
             if design.marker and page.sel.css(design.marker):
-                return design
-            if design.url_pattern and re.search(design.url_pattern, path):
                 return design
         return None
 

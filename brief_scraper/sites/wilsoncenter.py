@@ -28,7 +28,7 @@ DESIGN_A = Design(
 
 DESIGN_B = Design(
     name="wilsoncenter/b",
-    marker=".insight-detail-hero-title",
+    marker="h1.insight-detail-hero-title",  # tag-qualified: a cheaper walk than a bare class
     hero=".insight-detail-hero, .insight-detail",
     body=".text-block-inner, div.text-block.wysiwyg-content",
     fields={
@@ -90,5 +90,5 @@ PROGRAM = Design(
 WILSON_CENTER = SiteProfile(
     key="wilsoncenter",
     hosts=frozenset({"wilsoncenter.org"}),
-    designs=(PERSON, PROGRAM, DESIGN_A, DESIGN_B, DESIGN_C),
+    designs=(DESIGN_A, DESIGN_B, DESIGN_C, PERSON, PROGRAM),
 )
