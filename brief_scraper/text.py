@@ -81,17 +81,6 @@ def strip_outer_quotes(value: str | None) -> str | None:
     return text.strip() or None
 
 
-def strip_prefix(value: str | None, pattern: str) -> str | None:
-    """Return *value* without a leading match of the case-insensitive regex *pattern*.
-
-    >>> strip_prefix("By: Brandon Gauthier", r"by\\b:?")
-    'Brandon Gauthier'
-    """
-    if not value:
-        return None
-    return clean_text(re.sub(rf"^\s*(?:{pattern})\s*", "", value, flags=re.IGNORECASE))
-
-
 def normalize_language(value: str | None) -> str | None:
     """Return a lower-case BCP 47 tag from a declared language (``en_US`` -> ``en-us``).
 

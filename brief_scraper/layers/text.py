@@ -34,12 +34,6 @@ AUTHOR_HEADINGS = frozenset({"author", "authors", "about the author", "about the
                              "sobre los autores"})  # fmt: skip
 PROFILE_PATH_RE = re.compile(r"/(?:person|people|experts?|staff|authors?|program|programs)/[^/?#]+")
 ORGANIZATION_PATH_RE = re.compile(r"/(?:program|programs|institute|center|organization)s?/")
-_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
-
-
-def _lower_text(expr: str = ".") -> str:
-    """XPath 1.0 has no lower-case(): translate() A-Z to a-z instead."""
-    return f"translate(normalize-space({expr}), '{_UPPER}', '{_LOWER}')"
 
 
 # Plain contains() tests: translate() on every link's text or href costs milliseconds a page.
