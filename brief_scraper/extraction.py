@@ -92,7 +92,7 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
     page = Page(parse_html(html or b""), absolute_url(url, url) or url)
     profile = profile_for(page)
     if profile is not None:
-        page = Page(page.sel, page.url, profile.hosts)
+        page.add_own_hosts(profile.hosts)
     record = empty_record(
         page.canonical_url or page.url, profile.key if profile else host_of(page.url) or "unknown"
     )
@@ -102,11 +102,11 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
         design, site_fields = from_site(page, profile)
         layers.append(("site", site_fields))
     layers += [("jsonld", from_jsonld(page)), ("meta", from_meta(page))]
+    site_names = [n for _, found in layers for n in found.get("site_names", ())]
     if design is None:  # a layer whose authors are all the site's own name yields to the next
-        layers = clean_layer_authors(layers)
-    layers.append(("text", from_text(page, text_fields_wanted(layers, design is not None))))
-    if design is None:
-        layers = clean_layer_authors(layers)
+        layers = [(name, clean_layer_authors(found, site_names)) for name, found in layers]
+    text_fields = from_text(page, text_fields_wanted(layers, design is not None))
+    layers.append(("text", clean_layer_authors(text_fields, site_names) if design is None else text_fields))
     if design is not None and not design.is_publication:
         layers = [
             (name, {k: v for k, v in found.items() if k in NON_PUBLICATION_FIELDS}) for name, found in layers

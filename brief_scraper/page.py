@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -134,6 +135,28 @@ class Page:
             return best
         mains = [*self.elements("main"), *self.elements("article")]
         return next((h for h in visible if any(m in h.iterancestors() for m in mains)), visible[0])
+
+    @cached_property
+    def meta_values(self) -> dict[str, list[str]]:
+        """Every ``<meta>`` value by its lower-case name/property/itemprop, in page order.
+
+        Read once per page: the metadata layer and the text layer's site names both use it.
+        """
+        values: dict[str, list[str]] = {}
+        for meta in self.elements("meta"):
+            content = meta.get("content") or ""
+            for attr in ("property", "name", "itemprop", "http-equiv"):  # RDFa, HTML, microdata
+                key = meta.get(attr)
+                if key and content.strip():
+                    # Some CMSs escape twice, leaving "&amp;" or "&#8211;" in the parsed value.
+                    value = html.unescape(content) if "&" in content else content
+                    values.setdefault(key.strip().lower(), []).append(value)
+        return values
+
+    def add_own_hosts(self, hosts: frozenset[str]) -> None:
+        """Count *hosts* (a site profile's) as the page's own from now on."""
+        self.extra_hosts = self.extra_hosts | hosts
+        self.__dict__.pop("own_hosts", None)  # drop a cached value computed without them
 
     def elements(self, tag: str) -> list[Any]:
         """Return the page's lxml elements of *tag* (one of INDEXED_TAGS), in page order."""

@@ -84,13 +84,11 @@ def reconcile(record: dict[str, Any], layers: dict[str, dict[str, Any]], url: st
     return record
 
 
-def clean_layer_authors(layers: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-    """Return *layers* with each layer's authors cleaned (see clean_authors)."""
-    site_names = [n for _, found in layers for n in found.get("site_names", ())]
-    return [
-        (name, {**found, "authors": clean_authors(found.get("authors") or [], site_names)})
-        for name, found in layers
-    ]
+def clean_layer_authors(found: dict[str, Any], site_names: list[str]) -> dict[str, Any]:
+    """Return one layer's fields with its authors cleaned (see clean_authors)."""
+    if not found.get("authors"):
+        return found
+    return {**found, "authors": clean_authors(found["authors"], site_names)}
 
 
 def clean_authors(authors: list[dict[str, Any]], site_names: list[str]) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@ Dublin Core, ``<title>`` and the declared language."""
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -34,20 +33,6 @@ SITE_NAME_KEYS = ("og:site_name", "application-name", "twitter:site", "citation_
                   "dc.publisher")  # fmt: skip
 # Separators that sites put between a title and their own name.
 _TITLE_SEPARATORS_RE = re.compile(r"\s+(?:[|•·»:~/\\]|[-–—]{1,2}|::)\s+")
-
-
-def read_meta(page: Page) -> dict[str, list[str]]:
-    """Return every ``<meta>`` value by its lower-case name/property/itemprop, in page order."""
-    values: dict[str, list[str]] = {}
-    for meta in page.elements("meta"):
-        content = meta.get("content") or ""
-        for attr in ("property", "name", "itemprop", "http-equiv"):  # RDFa, HTML, microdata
-            key = meta.attrib.get(attr)
-            if key and content.strip():
-                # Some CMSs escape twice, leaving "&amp;" or "&#8211;" in the parsed value.
-                value = html.unescape(content) if "&" in content else content
-                values.setdefault(key.strip().lower(), []).append(value)
-    return values
 
 
 def first_meta(meta: dict[str, list[str]], keys: tuple[str, ...]) -> str | None:
@@ -136,7 +121,7 @@ def _authors(meta: dict[str, list[str]], site: list[str]) -> list[Author]:
 
 def from_meta(page: Page) -> dict[str, Any]:
     """Return the fields the page's metadata gives."""
-    meta = read_meta(page)
+    meta = page.meta_values
     found: dict[str, Any] = {}
     names = site_names(page, meta)
     found["site_names"] = names  # not a record field: reconcile() drops authors that are the site

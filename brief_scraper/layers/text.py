@@ -15,7 +15,7 @@ from parsel import Selector, SelectorList
 
 from brief_scraper.dates import parse_posted
 from brief_scraper.layers.bylines import find_byline_authors, is_comment_or_form
-from brief_scraper.layers.meta import read_meta, site_names
+from brief_scraper.layers.meta import site_names
 from brief_scraper.page import Marked, Page
 from brief_scraper.record import Author, Download, Link
 from brief_scraper.text import clean_text, join_paragraphs, strip_outer_quotes
@@ -394,7 +394,7 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any
     block = find_heading_block(region, AUTHOR_HEADINGS) if want("authors") else None
     authors = authors_in_block(block, page) if block is not None else []
     if not authors and want("authors"):
-        names = {n.casefold() for n in site_names(page, read_meta(page))}
+        names = {n.casefold() for n in site_names(page, page.meta_values)}
         authors = find_byline_authors(region.root, page, names)
     if authors:
         found["authors"] = authors
