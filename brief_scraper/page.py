@@ -119,14 +119,14 @@ class Page:
         visible = [h for h in self.elements("h1") if not is_hidden(h)]
         if not visible:
             return None
-        titles = [t.text_content() for t in self.elements("title")]
+        titles = ["".join(t.itertext()) for t in self.elements("title")]
         titles += [m.get("content") or "" for m in self.elements("meta") if m.get("property") == "og:title"]
         title_words = set(_WORD_RE.findall(" ".join(titles).casefold()))
 
         def overlap(h1: Any) -> float:
             # Shared words weighted by the share of the h1 they make up: a logo h1 ("Site
             # Name") also sits in the title, but the story's headline shares more of it.
-            words = set(_WORD_RE.findall(h1.text_content().casefold()))
+            words = set(_WORD_RE.findall("".join(h1.itertext()).casefold()))
             shared = len(words & title_words)
             return shared * shared / len(words) if words else 0.0
 
@@ -190,7 +190,7 @@ class Page:
         root = self.sel.root
         if not hasattr(root, "get"):
             return None
-        return clean_text(root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang"))
+        return clean_text(root.get("lang") or root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang"))
 
     @cached_property
     def _absolute_cache(self) -> dict[str, str | None]:

@@ -126,7 +126,7 @@ def from_meta(page: Page) -> dict[str, Any]:
     names = site_names(page, meta)
     found["site_names"] = names  # not a record field: reconcile() drops authors that are the site
     title = first_meta(meta, TITLE_KEYS) or next(
-        (clean_text(t.text_content()) for t in page.elements("title")), None
+        (clean_text("".join(t.itertext())) for t in page.elements("title")), None
     )
     title = strip_site_suffix(title, names)
     if title:

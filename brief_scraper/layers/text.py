@@ -54,6 +54,11 @@ def node_text(node: Selector | SelectorList | None) -> str | None:
     return clean_text(" ".join(t for root in roots if not isinstance(root, str) for t in _VISIBLE_TEXT(root)))
 
 
+def all_text(element: Any) -> str:
+    """Return all the text in lxml *element*, as lxml.html's text_content() does."""
+    return "".join(element.itertext())
+
+
 def paragraphs_text(node: Selector) -> str | None:
     """Return *node*'s text with its ``<p>`` (or block) children kept as paragraphs."""
     paragraphs = node.xpath(".//p")
@@ -108,7 +113,7 @@ def find_heading_block(region: Selector, headings: frozenset[str]) -> Selector |
             continue
         container = heading.getparent()
         # The heading's own wrapper may hold only the heading: climb to the block.
-        while container is not None and len(" ".join(container.text_content().split())) <= len(label) + 2:
+        while container is not None and len(" ".join(all_text(container).split())) <= len(label) + 2:
             container = container.getparent()
         return Selector(root=container, type="html") if container is not None else None
     return None
