@@ -9,7 +9,7 @@ from brief_scraper.layers.jsonld import from_jsonld
 from brief_scraper.layers.meta import from_meta
 from brief_scraper.layers.text import from_text
 from brief_scraper.page import Page
-from brief_scraper.parsing import parse_html
+from brief_scraper.parsing import parse_root
 from brief_scraper.reconcile import clean_layer_authors, reconcile
 from brief_scraper.record import EXTRACTED_FIELDS, empty_record
 from brief_scraper.sites import SiteProfile, from_site
@@ -89,7 +89,7 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
 
 
 def _extract(html: str | bytes, url: str) -> dict[str, Any]:
-    page = Page(parse_html(html or b""), absolute_url(url, url) or url)
+    page = Page(parse_root(html or b""), absolute_url(url, url) or url)
     profile = profile_for(page)
     if profile is not None:
         page.add_own_hosts(profile.hosts)

@@ -1,4 +1,4 @@
-"""The parsed page that every extraction layer reads: one Selector plus URL context."""
+"""The parsed page that every extraction layer reads: one lxml tree plus URL context."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from lxml import etree
-from parsel import Selector
 
 from brief_scraper.text import clean_text
 from brief_scraper.urls import absolute_url, host_of
@@ -56,14 +55,14 @@ class Marked(NamedTuple):
 class Page:
     """A page parsed once: layers share this instead of parsing again."""
 
-    sel: Selector
+    root: Any  # the lxml root element (brief_scraper.parsing.parse_root)
     url: str
     extra_hosts: frozenset[str] = frozenset()
 
     @cached_property
     def _tag_index(self) -> dict[str, list[Any]]:
         index: dict[str, list[Any]] = {tag: [] for tag in INDEXED_TAGS}
-        root = self.sel.root
+        root = self.root
         if hasattr(root, "iter"):
             for element in root.iter(*INDEXED_TAGS):
                 index[element.tag].append(element)
@@ -77,7 +76,7 @@ class Page:
         rel, or a time/abbr/byline tag; a regex keeps the classes that name an author, a
         byline or a date. Testing class words in XPath instead costs a walk per word.
         """
-        root = self.sel.root if scope is None else scope
+        root = self.root if scope is None else scope
         if not hasattr(root, "xpath"):
             return []
         key = id(root)
@@ -187,7 +186,7 @@ class Page:
     @cached_property
     def html_language(self) -> str | None:
         """The language the page declares on ``<html lang>`` (raw), or None."""
-        root = self.sel.root
+        root = self.root
         if not hasattr(root, "get"):
             return None
         return clean_text(root.get("lang") or root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang"))

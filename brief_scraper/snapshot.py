@@ -33,7 +33,7 @@ from w3lib.encoding import html_body_declared_encoding
 
 from brief_scraper.discovery import ITEM_TYPES
 from brief_scraper.page import Page
-from brief_scraper.parsing import decode_html, parse_html
+from brief_scraper.parsing import decode_html, parse_root
 from brief_scraper.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class Snapshot:
         """Return the URL the record of *entry*'s page has: its canonical, else where it is served."""
         page = self.target(entry)
         served = f"{base_url}{quote(page.path)}"
-        return Page(parse_html(self.pages[page.path].body), served).canonical_url or served
+        return Page(parse_root(self.pages[page.path].body), served).canonical_url or served
 
     def records(self, entries: list[Entry], types: tuple[str, ...], base_url: str) -> set[str]:
         """Return the record URLs a crawl that reaches *entries* emits for items of *types*."""
@@ -282,7 +282,7 @@ def _add_variant(
 
 
 def _names_live_canonical(body: bytes) -> bool:
-    canonical = Page(parse_html(body), "http://offline.invalid/").canonical_url
+    canonical = Page(parse_root(body), "http://offline.invalid/").canonical_url
     return host_of(canonical) == host_of(LIVE_ORIGIN)
 
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from brief_scraper.page import Page
-from brief_scraper.parsing import parse_html
+from brief_scraper.parsing import parse_root
 from tests.crawl_support import CrawlRun, run_crawl
 
 if TYPE_CHECKING:
@@ -244,7 +244,7 @@ def test_generic_spider_extracts_given_urls_and_sitemap(
     assert run.returncode == 0, run.stderr[-2000:]
     served = f"{base}/program/{snap.program['slug']}"
     with urllib.request.urlopen(served, timeout=10) as response:
-        program_url = Page(parse_html(response.read()), served).canonical_url or served
+        program_url = Page(parse_root(response.read()), served).canonical_url or served
     assert set(run.urls) == {snap.record_url(e, base) for e in pages} | {program_url}
     assert len(run.urls) == len(set(run.urls))
     for record in run.records:  # source: the site key for Wilson Center pages, else the host

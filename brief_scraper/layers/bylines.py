@@ -175,7 +175,7 @@ def find_byline_authors(main: Any, page: Page, site_names: set[str]) -> list[Aut
 
     The main region (*main*, an lxml element) is searched first, the whole page after it.
     """
-    page_root = page.sel.root
+    page_root = page.root
     for scope in (main,) if main is page_root else (main, page_root):
         authors = _byline_in(page.marked(scope), site_names)
         if authors:

@@ -1,7 +1,9 @@
 """Text heuristics: labels and phrases a reader would go by, for pages no profile knows.
 
-Every finder here takes a region (a Selector) so a site profile can reuse it on the part of
-the page it trusts; ``from_text`` runs them on the page's main region.
+Every finder here takes a region (an lxml element) so a site profile can reuse it on the
+part of the page it trusts; ``from_text`` runs them on the page's main region. XPaths are
+compiled once and run on lxml elements: parsel would wrap every result in a Selector and
+build an XPath evaluator per call.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
-from parsel import Selector, SelectorList
 
 from brief_scraper.dates import parse_posted
 from brief_scraper.layers.bylines import find_byline_authors, is_comment_or_form
@@ -37,21 +38,40 @@ ORGANIZATION_PATH_RE = re.compile(r"/(?:program|programs|institute|center|organi
 
 
 # Plain contains() tests: translate() on every link's text or href costs milliseconds a page.
-_DOWNLOAD_LINK_XPATH = (
+_DOWNLOAD_LINKS = etree.XPath(
     ".//a[@href][contains(., 'ownload') or contains(., 'OWNLOAD') or contains(., 'escargar')"
     " or contains(., 'ESCARGAR') or contains(@aria-label, 'ownload') or contains(@title, 'ownload')]"
 )
-# Compiled once and run on lxml nodes: parsel would wrap every text node in a Selector.
 _VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
+_INVISIBLE_TAGS = frozenset({"script", "style", "noscript"})
 _DOCUMENT_HREF_RE = re.compile(r"\.(?:pdf|docx?|epub|pptx?|xlsx?|csv|zip)(?:[?#]|$)", re.I)
+_LINKS = etree.XPath(".//a[@href]")
+_HREFS = etree.XPath(".//a/@href")
+_PARAGRAPHS = etree.XPath(".//p")
+_SERIES_PARAGRAPHS = etree.XPath(".//p[contains(., 'series') or contains(., 'Series')]")
+_ROLES = etree.XPath(
+    ".//*[contains(@class, 'position') or contains(@class, 'role') or contains(@class, 'job')"
+    " or contains(@class, 'affiliation') or contains(@class, 'subtitle')]"
+)
+_BIOS = etree.XPath(
+    ".//*[contains(@class, 'bio') or contains(@class, 'description') or contains(@class, 'blurb')]"
+)
+_QUOTES = etree.XPath(
+    ".//blockquote | .//*[contains(@class, 'quote') and not(ancestor::blockquote)"
+    " and not(ancestor::*[contains(@class, 'quote')])]"
+)
+_UNQUOTED_PARAGRAPHS = etree.XPath(
+    ".//p[not(ancestor::blockquote) and not(ancestor::*[contains(@class, 'quote')])]"
+)
 
 
-def node_text(node: Selector | SelectorList | None) -> str | None:
-    """Return the visible text of *node*, cleaned (scripts and styles left out)."""
-    if node is None:
+def node_text(node: Any) -> str | None:
+    """Return the visible text of lxml element *node*, cleaned (scripts and styles left out)."""
+    if node is None or not isinstance(node.tag, str):
         return None
-    roots = [n.root for n in node] if isinstance(node, SelectorList) else [node.root]
-    return clean_text(" ".join(t for root in roots if not isinstance(root, str) for t in _VISIBLE_TEXT(root)))
+    if len(node) == 0:  # no children (most links and labels): no XPath needed
+        return None if node.tag in _INVISIBLE_TAGS else clean_text(node.text)
+    return clean_text(" ".join(_VISIBLE_TEXT(node)))
 
 
 def all_text(element: Any) -> str:
@@ -59,20 +79,20 @@ def all_text(element: Any) -> str:
     return "".join(element.itertext())
 
 
-def paragraphs_text(node: Selector) -> str | None:
+def paragraphs_text(node: Any) -> str | None:
     """Return *node*'s text with its ``<p>`` (or block) children kept as paragraphs."""
-    paragraphs = node.xpath(".//p")
+    paragraphs = _PARAGRAPHS(node)
     if not paragraphs:
         return node_text(node)
     return join_paragraphs(node_text(p) for p in paragraphs)
 
 
-def find_series(region: Selector, page: Page) -> Link | None:
+def find_series(region: Any, page: Page) -> Link | None:
     """Return the series that a sentence like 'part of our series "..."' names, with its link.
 
     The link is the one inside the sentence whose text is the series name, if any.
     """
-    for paragraph in region.xpath(".//p[contains(., 'series') or contains(., 'Series')]"):
+    for paragraph in _SERIES_PARAGRAPHS(region):
         text = node_text(paragraph) or ""
         match = _SERIES_RE.search(text)
         if not match:
@@ -81,10 +101,10 @@ def find_series(region: Selector, page: Page) -> Link | None:
         if not name:
             continue
         url = None
-        for link in paragraph.xpath(".//a[@href]"):
+        for link in _LINKS(paragraph):
             link_text = node_text(link) or ""
             if link_text and (link_text.strip('"“”,. ') in name or name in link_text):
-                url = page.absolute(link.attrib["href"])
+                url = page.absolute(link.get("href"))
                 break
         return {"name": name, "url": url}
     return None
@@ -98,13 +118,14 @@ def is_series_sentence(text: str | None) -> bool:
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "dt", "label")
 
 
-def find_heading_block(region: Selector, headings: frozenset[str]) -> Selector | None:
-    """Return the container of the first short heading whose text is one of *headings*.
+def find_heading_block(region: Any, headings: frozenset[str]) -> Any | None:
+    """Return the container (an lxml element) of the first short heading whose text is one
+    of *headings*.
 
     Elements are walked in Python with lxml: an XPath test on every text node costs more than
-    the rest of the extraction, and wrapping each node in a Selector more still.
+    the rest of the extraction.
     """
-    for heading in region.root.iter(*_HEADING_TAGS):  # the tag filter runs in C
+    for heading in region.iter(*_HEADING_TAGS):  # the tag filter runs in C
         text = heading.text
         if not text or len(text) > 80:
             continue
@@ -115,22 +136,28 @@ def find_heading_block(region: Selector, headings: frozenset[str]) -> Selector |
         # The heading's own wrapper may hold only the heading: climb to the block.
         while container is not None and len(" ".join(all_text(container).split())) <= len(label) + 2:
             container = container.getparent()
-        return Selector(root=container, type="html") if container is not None else None
+        return container
     return None
 
 
-def authors_in_block(block: Selector, page: Page) -> list[Author]:
+def _profile_links(region: Any, page: Page) -> list[tuple[Any, str | None]]:
+    """Return (link, absolute URL) of the profile links in *region*, in page order."""
+    return [
+        (a, page.absolute(a.get("href"))) for a in _LINKS(region) if PROFILE_PATH_RE.search(a.get("href"))
+    ]
+
+
+def authors_in_block(block: Any, page: Page) -> list[Author]:
     """Return the authors of an author block: name, kind, role, bio and profile link each.
 
     An entry is the largest element around a profile link that holds no other profile.
     """
-    links = [a for a in block.xpath(".//a[@href]") if PROFILE_PATH_RE.search(a.attrib["href"])]
-    hrefs = list(dict.fromkeys(page.absolute(a.attrib["href"]) for a in links))
+    links = _profile_links(block, page)
     authors: list[Author] = []
-    for href in hrefs:
+    for href in dict.fromkeys(url for _, url in links):
         if not href:
             continue
-        same = [a for a in links if page.absolute(a.attrib["href"]) == href]
+        same = [a for a, url in links if url == href]
         name = next(
             (t for t in map(node_text, same) if t and not _READ_MORE_RE.fullmatch(t) and len(t) < 120),
             None,
@@ -138,14 +165,9 @@ def authors_in_block(block: Selector, page: Page) -> list[Author]:
         if not name:
             continue
         entry = same[0]
-        # ancestor:: comes outermost first: walk outward from the link instead.
-        for ancestor in reversed(same[0].xpath("ancestor::*")):
-            other = {
-                page.absolute(a.attrib["href"])
-                for a in ancestor.xpath(".//a[@href]")
-                if PROFILE_PATH_RE.search(a.attrib["href"])
-            } - {href}
-            if other or ancestor.root is block.root:
+        for ancestor in same[0].iterancestors():  # innermost first
+            other = {url for _, url in _profile_links(ancestor, page)} - {href}
+            if other or ancestor is block:
                 break
             entry = ancestor
         authors.append(_author_from_entry(entry, name, href))
@@ -158,16 +180,9 @@ def author_from_link(name: str, url: str | None) -> Author:
     return {"name": name, "kind": kind, "role": None, "bio": None, "url": url}  # type: ignore[typeddict-item]
 
 
-_ROLE_XPATH = (
-    ".//*[contains(@class, 'position') or contains(@class, 'role') or contains(@class, 'job')"
-    " or contains(@class, 'affiliation') or contains(@class, 'subtitle')]"
-)
-_BIO_XPATH = ".//*[contains(@class, 'bio') or contains(@class, 'description') or contains(@class, 'blurb')]"
-
-
-def _author_from_entry(entry: Selector, name: str, href: str) -> Author:
-    role = next((t for t in map(node_text, entry.xpath(_ROLE_XPATH)) if t and t != name), None)
-    bio_nodes = entry.xpath(_BIO_XPATH) or entry.xpath(".//p")
+def _author_from_entry(entry: Any, name: str, href: str) -> Author:
+    role = next((t for t in map(node_text, _ROLES(entry)) if t and t != name), None)
+    bio_nodes = _BIOS(entry) or _PARAGRAPHS(entry)
     bio_parts = []
     for node in bio_nodes:
         text = paragraphs_text(node)
@@ -181,32 +196,34 @@ def _author_from_entry(entry: Selector, name: str, href: str) -> Author:
     return author
 
 
-def find_download_button(region: Selector, page: Page) -> Download | None:
+_DOWNLOAD_LABEL_RE = re.compile(r"^\s*(download|descargar|télécharger|baixar)\b", re.I)
+
+
+def find_download_button(region: Any, page: Page) -> Download | None:
     """Return the document behind a link labelled "Download" (or "Descargar") in *region*."""
-    for link in region.xpath(_DOWNLOAD_LINK_XPATH):
-        label = node_text(link) or link.attrib.get("aria-label", "") or link.attrib.get("title", "")
-        if re.match(r"^\s*(download|descargar|télécharger|baixar)\b", label, re.I):
-            url = page.absolute(link.attrib["href"])
+    for link in _DOWNLOAD_LINKS(region):
+        label = node_text(link) or link.get("aria-label", "") or link.get("title", "")
+        if _DOWNLOAD_LABEL_RE.match(label):
+            url = page.absolute(link.get("href"))
             if url and (is_document_url(url) or page.is_own(url)):
                 return {"url": url, "label": clean_text(label), "media_type": guess_media_type(url)}
     return None
 
 
-def find_documents(region: Selector, page: Page) -> list[Download]:
+def find_documents(region: Any, page: Page) -> list[Download]:
     """Return the documents on the page's own site linked from *region*, each once."""
     found: dict[str, Download] = {}
-    for href in region.root.xpath(".//a/@href"):  # lxml strings: no Selector per link
+    for href in _HREFS(region):  # lxml strings: the link is only read for a document
         if not _DOCUMENT_HREF_RE.search(href.strip()):
             continue
-        link = Selector(root=href.getparent(), type="html")
         url = page.absolute(href)
         if url and url not in found and is_document_url(url) and page.is_own(url):
-            label = node_text(link) or url.rsplit("/", 1)[-1]
+            label = node_text(href.getparent()) or url.rsplit("/", 1)[-1]
             found[url] = {"url": url, "label": label, "media_type": guess_media_type(url)}
     return list(found.values())
 
 
-def find_offered_documents(regions: list[Selector], page: Page) -> list[Download]:
+def find_offered_documents(regions: list[Any], page: Page) -> list[Download]:
     """Return the documents the page offers in *regions*: the Download button's first.
 
     The button is the first region's that has one; the other documents are the own-site
@@ -221,23 +238,18 @@ def find_offered_documents(regions: list[Selector], page: Page) -> list[Download
     return documents
 
 
-def find_excerpt(region: Selector) -> str | None:
+def find_excerpt(region: Any) -> str | None:
     """Return the first pull quote of *region* (a blockquote or a ``*quote*`` block) as text."""
-    for node in region.xpath(
-        ".//blockquote | .//*[contains(@class, 'quote') and not(ancestor::blockquote)"
-        " and not(ancestor::*[contains(@class, 'quote')])]"
-    ):
+    for node in _QUOTES(region):
         text = strip_outer_quotes(paragraphs_text(node))
         if text and len(text) > 20:
             return text
     return None
 
 
-def find_summary(region: Selector, skip: set[str | None]) -> str | None:
+def find_summary(region: Any, skip: set[str | None]) -> str | None:
     """Return the first substantial body paragraph that is no quote and no series sentence."""
-    for paragraph in region.xpath(
-        ".//p[not(ancestor::blockquote) and not(ancestor::*[contains(@class, 'quote')])]"
-    ):
+    for paragraph in _UNQUOTED_PARAGRAPHS(region):
         text = node_text(paragraph)
         if not text or len(text) < 40 or is_series_sentence(text):
             continue
@@ -323,7 +335,7 @@ _YEAR_TEXT_XPATH = etree.XPath(
 
 def find_labelled_date(page: Page) -> dict[str, Any]:
     """Return posted_* from a date next to a label ("Datum:", "Published", "last edited")."""
-    root = page.sel.root
+    root = page.root
     if not hasattr(root, "xpath"):
         return {}
     texts = _YEAR_TEXT_XPATH(root)
@@ -352,7 +364,7 @@ def find_visible_date(main: Any, page: Page) -> dict[str, Any]:
     The main region (*main*, an lxml element) is searched first, the whole page after it;
     text near the headline and labelled dates come last.
     """
-    page_root = page.sel.root
+    page_root = page.root
     for scope in (main,) if main is page_root else (main, page_root):
         found = _marked_date(page, page.marked(scope))
         if found:
@@ -377,12 +389,12 @@ def _marked_date(page: Page, marked: list[Marked]) -> dict[str, Any]:
     return {}
 
 
-def main_region(page: Page) -> Selector:
+def main_region(page: Page) -> Any:
     """Return the page's main content region: ``<main>``, ``<article>``, else the whole page."""
     for tag in ("main", "article"):
         for element in page.elements(tag):
-            return Selector(root=element, type="html")
-    return page.sel
+            return element
+    return page.root
 
 
 def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any]:
@@ -400,7 +412,7 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any
     authors = authors_in_block(block, page) if block is not None else []
     if not authors and want("authors"):
         names = {n.casefold() for n in site_names(page, page.meta_values)}
-        authors = find_byline_authors(region.root, page, names)
+        authors = find_byline_authors(region, page, names)
     if authors:
         found["authors"] = authors
     documents = find_offered_documents([region], page) if want("download_url", "downloads") else []
@@ -411,12 +423,10 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> dict[str, Any
     if title:
         found["title"] = title
     if want("posted_date"):
-        found.update(find_visible_date(region.root, page))
+        found.update(find_visible_date(region, page))
     elif want("title"):  # not a record field: reconcile() weighs it against a metadata day
         found["headline_date"] = find_date_near_headline(page).get("posted_date")
     excerpt = find_excerpt(region) if want("excerpt") else None
     if excerpt:
         found["excerpt"] = excerpt
     return found
-
-

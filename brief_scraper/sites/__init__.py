@@ -13,10 +13,11 @@ import re
 from collections.abc import Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
-from parsel import Selector
+from parsel import css2xpath
 
 from brief_scraper.dates import parse_posted
 from brief_scraper.layers import text as finders
@@ -66,26 +67,37 @@ class SiteProfile:
             if design.url_pattern and re.search(design.url_pattern, path):
                 return design
         for design in self.designs:
-            if design.marker and page.sel.css(design.marker):
+            if design.marker and select(page.root, design.marker):
                 return design
         return None
 
 
-def _first(region: Selector, css: str | None) -> Selector | None:
-    if not css:
-        return None
-    found = region.css(css)
+@lru_cache(maxsize=512)
+def _compiled(css: str) -> etree.XPath:
+    """Return *css* as a compiled XPath (matching the region itself too, as parsel's css())."""
+    return etree.XPath(css2xpath(css))
+
+
+def select(region: Any, css: str | None) -> list[Any]:
+    """Return the lxml elements *css* selects in lxml element *region*, in page order."""
+    if region is None or not css:
+        return []
+    return _compiled(css)(region)
+
+
+def _first(region: Any, css: str | None) -> Any | None:
+    found = select(region, css)
     return found[0] if found else None
 
 
-def _image_src(img: Selector | None, page: Page) -> str | None:
+def _image_src(img: Any | None, page: Page) -> str | None:
     if img is None:
         return None
     for attr in ("src", "data-src", "data-lazy-src"):
-        url = page.absolute(img.attrib.get(attr))
+        url = page.absolute(img.get(attr))
         if url:
             return url
-    srcset = img.attrib.get("srcset") or img.attrib.get("data-srcset")
+    srcset = img.get("srcset") or img.get("data-srcset")
     return page.absolute(srcset.split(",")[0].split()[0]) if srcset and srcset.strip() else None
 
 
@@ -99,15 +111,15 @@ def _in_card(element: Any) -> bool:
     return any(_CARD_CLASS_RE.search(a.get("class") or "") for a in element.iterancestors())
 
 
-def _links(region: Selector | None, css: str | None, page: Page) -> list[Link]:
+def _links(region: Any, css: str | None, page: Page) -> list[Link]:
     """Return the named links *css* selects in *region*, each name once, none from a card."""
     found: dict[str, Link] = {}
-    for link in region.css(css) if region is not None and css else ():
-        if _in_card(link.root):
+    for link in select(region, css):
+        if _in_card(link):
             continue
         name = finders.node_text(link)
         if name and name.lower() not in found:
-            found[name.lower()] = {"name": name, "url": page.absolute(link.attrib.get("href"))}
+            found[name.lower()] = {"name": name, "url": page.absolute(link.get("href"))}
     return list(found.values())
 
 
@@ -131,28 +143,27 @@ def merge_authors(byline: list[Author], block: list[Author]) -> list[Author]:
     return merged
 
 
-def hero_region(design: Design, page: Page) -> Selector | None:
+def hero_region(design: Design, page: Page) -> Any | None:
     """Return the hero, or, when broken markup closed it early, the hero with what follows it.
 
     A stray ``</div>`` can end the hero right after the title, leaving the byline, date and
     Download button as its next siblings. Then the region is a copy of the hero and of those
     siblings up to the body (or a related-content block), so no card is ever inside it.
     """
-    hero = _first(page.sel, design.hero)
-    if hero is None or not design.fields.get("posted") or hero.css(design.fields["posted"]):
+    hero = _first(page.root, design.hero)
+    if hero is None or not design.fields.get("posted") or select(hero, design.fields["posted"]):
         return hero
     wrapper = etree.Element("div")
-    wrapper.append(deepcopy(hero.root))
-    for sibling in hero.root.itersiblings():
+    wrapper.append(deepcopy(hero))
+    for sibling in hero.itersiblings():
         if not isinstance(sibling.tag, str):
             continue
-        node = Selector(root=sibling, type="html")  # css() matches the node itself too
-        if node.css(design.body) or any(
+        if select(sibling, design.body) or any(  # select() matches the sibling itself too
             _CARD_CLASS_RE.search(el.get("class") or "") for el in sibling.iter()
         ):
             break
         wrapper.append(deepcopy(sibling))
-    return Selector(root=wrapper, type="html")
+    return wrapper
 
 
 def run_design(design: Design, page: Page) -> dict[str, Any]:
@@ -164,7 +175,7 @@ def run_design(design: Design, page: Page) -> dict[str, Any]:
     are relative to the hero, ``topics`` to the whole page.
     """
     hero = hero_region(design, page)
-    body = _first(page.sel, design.body)
+    body = _first(page.root, design.body)
     css = design.fields
     found: dict[str, Any] = {}
     title = finders.node_text(_first(hero, css.get("title"))) if hero is not None else None
@@ -185,7 +196,7 @@ def run_design(design: Design, page: Page) -> dict[str, Any]:
         posted_node = _first(hero, css.get("posted"))
         if posted_node is not None:
             posted = parse_posted(
-                posted_node.attrib.get("datetime") or posted_node.xpath(".//@datetime").get(),
+                posted_node.get("datetime") or next(iter(_DATETIME_VALUES(posted_node)), None),
                 _date_text(posted_node),
                 page.html_language,
             )
@@ -194,12 +205,12 @@ def run_design(design: Design, page: Page) -> dict[str, Any]:
         programs = _links(hero, css.get("programs"), page)
     else:
         programs = []
-    programs += [p for p in _links(page.sel, css.get("page_programs"), page) if p not in programs]
+    programs += [p for p in _links(page.root, css.get("page_programs"), page) if p not in programs]
     if programs:
         found["programs"] = programs
 
     byline = [finders.author_from_link(a["name"], a["url"]) for a in _links(hero, css.get("authors"), page)]
-    block = finders.find_heading_block(page.sel, finders.AUTHOR_HEADINGS)
+    block = finders.find_heading_block(page.root, finders.AUTHOR_HEADINGS)
     authors = merge_authors(byline, finders.authors_in_block(block, page) if block is not None else [])  # type: ignore[arg-type]
     if authors:
         found["authors"] = authors
@@ -217,19 +228,22 @@ def run_design(design: Design, page: Page) -> dict[str, Any]:
     if documents:
         found["download_url"], found["downloads"] = documents[0]["url"], documents
 
-    topics = [t["name"] for t in _links(page.sel, css.get("topics"), page)]
+    topics = [t["name"] for t in _links(page.root, css.get("topics"), page)]
     if topics:
         found["topics"] = topics
     return found
 
 
-def _date_text(node: Selector) -> str | None:
+_DATETIME_VALUES = etree.XPath(".//@datetime")
+_SHOWN_TEXT = etree.XPath(
+    ".//text()[not(ancestor::*[contains(@class, 'sr-text') or contains(@class, 'sr-only')"
+    " or contains(@class, 'visually-hidden')])]"
+)
+
+
+def _date_text(node: Any) -> str | None:
     """Return the date as shown: the element's text without screen-reader labels."""
-    parts = node.xpath(
-        ".//text()[not(ancestor::*[contains(@class, 'sr-text') or contains(@class, 'sr-only')"
-        " or contains(@class, 'visually-hidden')])]"
-    ).getall()
-    return clean_text(" ".join(parts))
+    return clean_text(" ".join(_SHOWN_TEXT(node)))
 
 
 def from_site(page: Page, profile: SiteProfile) -> tuple[Design | None, dict[str, Any]]:
