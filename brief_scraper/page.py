@@ -5,10 +5,11 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 from lxml import etree
+from parsel import css2xpath
 
 from brief_scraper.text import clean_text
 from brief_scraper.urls import absolute_url, host_of
@@ -21,6 +22,20 @@ _MARKER_CLASS_RE = re.compile(r"author|byline|auteur|autor|date|publi|posted|dat
 
 _WORD_RE = re.compile(r"\w+")
 _HIDDEN_CLASS_RE = re.compile(r"sr-only|visually-hidden|\bhidden\b|screen-reader")
+
+
+@lru_cache(maxsize=512)
+def _compiled_css(query: str) -> etree.XPath:
+    """Return CSS *query* as a compiled XPath that, as parsel's css(), matches the region
+    itself too."""
+    return etree.XPath(css2xpath(query))
+
+
+def select(region: Any, query: str | None) -> list[Any]:
+    """Return the lxml elements CSS *query* selects in lxml element *region*, in page order."""
+    if region is None or not query:
+        return []
+    return _compiled_css(query)(region)
 
 
 def is_hidden(element: Any) -> bool:
@@ -156,6 +171,17 @@ class Page:
         """Count *hosts* (a site profile's) as the page's own from now on."""
         self.extra_hosts = self.extra_hosts | hosts
         self.__dict__.pop("own_hosts", None)  # drop a cached value computed without them
+
+    def css(self, query: str | None) -> list[Any]:
+        """Return what CSS *query* selects in the whole page; cached, since a page-wide query
+        walks the whole tree (a site's design marker is often also its hero)."""
+        if query not in self._css_cache:
+            self._css_cache[query] = select(self.root, query)
+        return self._css_cache[query]
+
+    @cached_property
+    def _css_cache(self) -> dict[str | None, list[Any]]:
+        return {}
 
     def elements(self, tag: str) -> list[Any]:
         """Return the page's lxml elements of *tag* (one of INDEXED_TAGS), in page order."""

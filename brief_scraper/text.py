@@ -28,9 +28,10 @@ def clean_text(value: str | None) -> str | None:
     """
     if not value:
         return None
-    # Zero-width characters go before NFC: removed after it, they could leave uncomposed pairs.
-    text = _SPACES_RE.sub(" ", unicodedata.normalize("NFC", value.translate(_ZERO_WIDTH)))
-    return text.strip() or None
+    if not value.isascii():  # ASCII text has nothing to compose and no zero-width characters
+        # Zero-width characters go before NFC: removed after it, they could leave uncomposed pairs.
+        value = unicodedata.normalize("NFC", value.translate(_ZERO_WIDTH))
+    return _SPACES_RE.sub(" ", value).strip() or None
 
 
 def join_paragraphs(paragraphs: Iterable[str | None]) -> str | None:

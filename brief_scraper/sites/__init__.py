@@ -13,15 +13,13 @@ import re
 from collections.abc import Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from lxml import etree
-from parsel import css2xpath
 
 from brief_scraper.dates import parse_posted
 from brief_scraper.layers import text as finders
-from brief_scraper.page import Page
+from brief_scraper.page import Page, select
 from brief_scraper.record import Author, Link
 from brief_scraper.text import clean_text
 from brief_scraper.urls import host_of
@@ -67,26 +65,18 @@ class SiteProfile:
             if design.url_pattern and re.search(design.url_pattern, path):
                 return design
         for design in self.designs:
-            if design.marker and select(page.root, design.marker):
+            if design.marker and page.css(design.marker):
                 return design
         return None
 
 
-@lru_cache(maxsize=512)
-def _compiled(css: str) -> etree.XPath:
-    """Return *css* as a compiled XPath (matching the region itself too, as parsel's css())."""
-    return etree.XPath(css2xpath(css))
-
-
-def select(region: Any, css: str | None) -> list[Any]:
-    """Return the lxml elements *css* selects in lxml element *region*, in page order."""
-    if region is None or not css:
-        return []
-    return _compiled(css)(region)
-
-
 def _first(region: Any, css: str | None) -> Any | None:
     found = select(region, css)
+    return found[0] if found else None
+
+
+def _first_on_page(page: Page, css: str | None) -> Any | None:
+    found = page.css(css)
     return found[0] if found else None
 
 
@@ -150,7 +140,7 @@ def hero_region(design: Design, page: Page) -> Any | None:
     Download button as its next siblings. Then the region is a copy of the hero and of those
     siblings up to the body (or a related-content block), so no card is ever inside it.
     """
-    hero = _first(page.root, design.hero)
+    hero = _first_on_page(page, design.hero)
     if hero is None or not design.fields.get("posted") or select(hero, design.fields["posted"]):
         return hero
     wrapper = etree.Element("div")
@@ -175,7 +165,7 @@ def run_design(design: Design, page: Page) -> dict[str, Any]:
     are relative to the hero, ``topics`` to the whole page.
     """
     hero = hero_region(design, page)
-    body = _first(page.root, design.body)
+    body = _first_on_page(page, design.body)
     css = design.fields
     found: dict[str, Any] = {}
     title = finders.node_text(_first(hero, css.get("title"))) if hero is not None else None
@@ -210,7 +200,7 @@ def run_design(design: Design, page: Page) -> dict[str, Any]:
         found["programs"] = programs
 
     byline = [finders.author_from_link(a["name"], a["url"]) for a in _links(hero, css.get("authors"), page)]
-    block = finders.find_heading_block(page.root, finders.AUTHOR_HEADINGS)
+    block = finders.find_author_block(page.root)
     authors = merge_authors(byline, finders.authors_in_block(block, page) if block is not None else [])  # type: ignore[arg-type]
     if authors:
         found["authors"] = authors
