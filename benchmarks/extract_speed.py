@@ -57,17 +57,25 @@ def bare_parse(html: bytes, url: str) -> object:
     return lxml.etree.fromstring(html, _PARSER)
 
 
-def median_ms(func: Callable[[bytes, str], object], pages: list[tuple[bytes, str]], rounds: int) -> float:
-    """Return the median over pages of each page's best time in *rounds* runs, in ms."""
-    per_page = []
+def median_ms(
+    funcs: dict[str, Callable[[bytes, str], object]], pages: list[tuple[bytes, str]], rounds: int
+) -> dict[str, float]:
+    """Return, per function, the median over pages of each page's best time in *rounds*, in ms.
+
+    The functions take turns on each page, round by round, so that a change in the machine's
+    load mid-run weighs on all of them alike and the ratios hold.
+    """
+    per_page: dict[str, list[float]] = {name: [] for name in funcs}
     for html, url in pages:
-        best = float("inf")
+        best = dict.fromkeys(funcs, float("inf"))
         for _ in range(rounds):
-            start = time.perf_counter()
-            func(html, url)
-            best = min(best, time.perf_counter() - start)
-        per_page.append(best * 1000)
-    return statistics.median(per_page)
+            for name, func in funcs.items():
+                start = time.perf_counter()
+                func(html, url)
+                best[name] = min(best[name], time.perf_counter() - start)
+        for name in funcs:
+            per_page[name].append(best[name] * 1000)
+    return {name: statistics.median(times) for name, times in per_page.items()}
 
 
 def peer() -> Callable[[bytes, str], object] | None:
@@ -97,9 +105,9 @@ def main() -> None:
         if not pages:
             print(f"{name:<18}  (none found)")
             continue
-        floor = median_ms(bare_parse, pages, args.rounds)
-        ours = median_ms(extract, pages, args.rounds)
-        theirs = median_ms(trafilatura, pages, args.rounds) if trafilatura else float("nan")
+        funcs = {"parse": bare_parse, "extract": extract} | ({"peer": trafilatura} if trafilatura else {})
+        times = median_ms(funcs, pages, args.rounds)
+        floor, ours, theirs = times["parse"], times["extract"], times.get("peer", float("nan"))
         print(f"{name:<18}{len(pages):>5}{floor:>10.2f}{ours:>12.2f}{theirs:>12.2f}"
               f"{ours / floor:>14.2f}x{theirs / ours:>16.2f}x")
     print("targets: extract/parse <= 2.00x; trafilatura/extract >= 2.00x")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from lxml import etree
@@ -15,10 +17,15 @@ from brief_scraper.text import clean_text
 from brief_scraper.urls import absolute_url, host_of
 
 _CANDIDATES_XPATH = etree.XPath(
-    "descendant-or-self::*/@class"
-    " | descendant-or-self::*[@itemprop or @rel or @property or self::time or self::abbr or self::byline]"
+    "descendant-or-self::*[@class or @itemprop or @rel or @property or self::time or self::abbr"
+    " or self::byline]"
 )
-_MARKER_CLASS_RE = re.compile(r"author|byline|auteur|autor|date|publi|posted|datum|time|meta|\bfn\b", re.I)
+_UNCLASSED_CANDIDATES_XPATH = etree.XPath(
+    "descendant-or-self::*[@itemprop or @rel or @property or self::time or self::abbr or self::byline]"
+)
+# Tested on lower-cased classes: an IGNORECASE regex tried at every position of every class
+# attribute cost more than the rest of the byline and date finders.
+_MARKER_CLASS_RE = re.compile(r"author|byline|auteur|autor|date|publi|posted|datum|time|meta|\bfn\b")
 
 _WORD_RE = re.compile(r"\w+")
 _HIDDEN_CLASS_RE = re.compile(r"sr-only|visually-hidden|\bhidden\b|screen-reader")
@@ -66,6 +73,24 @@ class Marked(NamedTuple):
     rel: str  # rel attribute, lower-case
 
 
+def _marked_in(root: Any) -> list[Marked]:
+    """Return Page.marked()'s elements below lxml element *root*.
+
+    One XPath walk returns the candidates; their classes are lower-cased and searched as one
+    string, and each match is mapped back to its element by offset.
+    """
+    candidates = _CANDIDATES_XPATH(root)
+    classes = [(element.get("class") or "").lower() for element in candidates]
+    ends = list(accumulate(len(cls) + 1 for cls in classes))  # "\n" joins them
+    hits = {bisect_right(ends, m.start()) for m in _MARKER_CLASS_RE.finditer("\n".join(classes))}
+    unclassed = set(_UNCLASSED_CANDIDATES_XPATH(root))  # the same proxies: candidates holds them
+    return [
+        Marked(element, classes[index], element.get("itemprop") or "", (element.get("rel") or "").lower())
+        for index, element in enumerate(candidates)
+        if index in hits or element in unclassed
+    ]
+
+
 @dataclass
 class Page:
     """A page parsed once: layers share this instead of parsing again."""
@@ -84,42 +109,22 @@ class Page:
         return index
 
     def marked(self, scope: Any = None) -> list[Marked]:
-        """Elements in *scope* (an lxml element; the page by default) that byline and date
-        finders may want, in page order, attributes read once; cached per scope.
+        """Elements in *scope* (an lxml element of the page; the page by default) that byline
+        and date finders may want, in page order, attributes read once.
 
-        One XPath walk returns every class attribute and every element with microdata, RDFa,
-        rel, or a time/abbr/byline tag; a regex keeps the classes that name an author, a
-        byline or a date. Testing class words in XPath instead costs a walk per word.
+        Those are elements with microdata, RDFa, rel, a time/abbr/byline tag, or a class that
+        names an author, a byline or a date. The page's are found once; a scope's are those
+        of the page inside it.
         """
-        root = self.root if scope is None else scope
-        if not hasattr(root, "xpath"):
-            return []
-        key = id(root)
-        if key in self._marked_cache:
-            return self._marked_cache[key][1]
-        marked: list[Marked] = []
-        seen: set[int] = set()
-        for node in _CANDIDATES_XPATH(root):
-            element = node.getparent() if isinstance(node, str) else node
-            if isinstance(node, str) and not _MARKER_CLASS_RE.search(node):
-                continue
-            if element is None or not isinstance(element.tag, str) or id(element) in seen:
-                continue
-            seen.add(id(element))  # the element stays referenced in marked: ids stay unique
-            marked.append(
-                Marked(
-                    element,
-                    (element.get("class") or "").lower(),
-                    element.get("itemprop") or "",
-                    (element.get("rel") or "").lower(),
-                )
-            )
-        self._marked_cache[key] = (root, marked)  # the root is kept alive: its id stays its own
-        return marked
+        if scope is None or scope is self.root:
+            return self._page_marked
+        if not hasattr(scope, "iterancestors") or scope.getroottree().getroot() is not self.root:
+            return _marked_in(scope)
+        return [m for m in self._page_marked if m.element is scope or scope in m.element.iterancestors()]
 
     @cached_property
-    def _marked_cache(self) -> dict[int, tuple[Any, list[Marked]]]:
-        return {}
+    def _page_marked(self) -> list[Marked]:
+        return _marked_in(self.root) if hasattr(self.root, "xpath") else []
 
     @cached_property
     def headline(self) -> Any | None:
