@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import accumulate
 from typing import Any, NamedTuple
 
 from lxml import etree
@@ -16,12 +14,12 @@ from parsel import css2xpath
 from brief_scraper.text import clean_text
 from brief_scraper.urls import absolute_url, host_of
 
-_CANDIDATES_XPATH = etree.XPath(
-    "descendant-or-self::*[@class or @itemprop or @rel or @property or self::time or self::abbr"
-    " or self::byline]"
-)
+# libxml2 walks attribute axes fast but tests predicates slowly (a node-set per attribute
+# test), so candidates are gathered without predicates.
+_CLASS_VALUES_XPATH = etree.XPath("descendant-or-self::*/@class", smart_strings=False)
 _UNCLASSED_CANDIDATES_XPATH = etree.XPath(
-    "descendant-or-self::*[@itemprop or @rel or @property or self::time or self::abbr or self::byline]"
+    "descendant-or-self::*/@itemprop/.. | descendant-or-self::*/@rel/.. | descendant-or-self::*/@property/.."
+    " | descendant-or-self::time | descendant-or-self::abbr | descendant-or-self::byline"
 )
 # Tested on lower-cased classes: an IGNORECASE regex tried at every position of every class
 # attribute cost more than the rest of the byline and date finders.
@@ -76,18 +74,28 @@ class Marked(NamedTuple):
 def _marked_in(root: Any) -> list[Marked]:
     """Return Page.marked()'s elements below lxml element *root*.
 
-    One XPath walk returns the candidates; their classes are lower-cased and searched as one
-    string, and each match is mapped back to its element by offset.
+    The class values that name a marker are found among the page's distinct ones; one walk
+    in Python then keeps the elements that have such a class or another marker.
     """
-    candidates = _CANDIDATES_XPATH(root)
-    classes = [(element.get("class") or "").lower() for element in candidates]
-    ends = list(accumulate(len(cls) + 1 for cls in classes))  # "\n" joins them
-    hits = {bisect_right(ends, m.start()) for m in _MARKER_CLASS_RE.finditer("\n".join(classes))}
-    unclassed = set(_UNCLASSED_CANDIDATES_XPATH(root))  # the same proxies: candidates holds them
+    wanted_classes = {cls for cls in set(_CLASS_VALUES_XPATH(root)) if _MARKER_CLASS_RE.search(cls.lower())}
+    unclassed = _UNCLASSED_CANDIDATES_XPATH(root)
+    if wanted_classes:
+        others = set(unclassed)  # the same proxies as the walk's: unclassed holds them
+        candidates = [
+            element
+            for element in root.iter(etree.Element)
+            if element.get("class") in wanted_classes or element in others
+        ]
+    else:
+        candidates = unclassed
     return [
-        Marked(element, classes[index], element.get("itemprop") or "", (element.get("rel") or "").lower())
-        for index, element in enumerate(candidates)
-        if index in hits or element in unclassed
+        Marked(
+            element,
+            (element.get("class") or "").lower(),
+            element.get("itemprop") or "",
+            (element.get("rel") or "").lower(),
+        )
+        for element in candidates
     ]
 
 
@@ -220,7 +228,9 @@ class Page:
         root = self.root
         if not hasattr(root, "get"):
             return None
-        return clean_text(root.get("lang") or root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang"))
+        return clean_text(
+            root.get("lang") or root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+        )
 
     @cached_property
     def _absolute_cache(self) -> dict[str, str | None]:
