@@ -3,6 +3,8 @@ from __future__ import annotations
 import logging
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scrapy.exceptions import DropItem
 from scrapy.logformatter import LogFormatter
 from scrapy.utils.misc import build_from_crawler
@@ -39,8 +41,11 @@ def test_valid_record_passes_unchanged(pipe, crawler):
         ({"schema_version": 2}, "$.schema_version", "const"),
         ({"extra": 1}, "$", "additionalProperties"),
         ({"provenance": {"title": "guess"}}, "$.provenance.title", "enum"),
-        ({"authors": [{"name": "Ana", "kind": "robot", "role": None, "bio": None, "url": None}]},
-         "$.authors[0].kind", "enum"),
+        (
+            {"authors": [{"name": "Ana", "kind": "robot", "role": None, "bio": None, "url": None}]},
+            "$.authors[0].kind",
+            "enum",
+        ),
     ],
 )
 def test_invalid_record_is_dropped_with_its_errors(pipe, crawler, changes, path, validator):
@@ -83,8 +88,38 @@ def test_invalid_record_is_a_drop_logged_at_info(pipe):
     )
 
 
-
 def test_invalid_record_is_logged_by_scrapy_at_info(crawler):
     exc = InvalidRecord("invalid record x: 1 schema error(s)", [], make_record())
     entry = LogFormatter().dropped(make_record(), exc, None, crawler.spider)
     assert entry["level"] == logging.INFO
+
+
+# Values of the awkward kinds for every field: wrong types, empty, padded, almost-dates,
+# non-ASCII digits, trailing newlines (Python's "$" allows one, ECMA's does not).
+_ODD_VALUES = st.one_of(
+    st.none(),
+    st.integers(),
+    st.sampled_from(["", " ", "x", "EN", "en", "en-gb", "2020-01-01", "2020-01-01\n", "２０２０-01-01",
+                     "2020-01-01T10:00:00Z", "2020-01-01T10:00:00+0100", "https://x.org/a", "ftp://x.org",
+                     "site", "guess", "person", "robot"]),
+    st.lists(st.dictionaries(st.sampled_from(["name", "kind", "role", "bio", "url", "label", "media_type"]),
+                             st.sampled_from([None, "", "Ana", "person", "https://x.org/p"]), max_size=7),
+             max_size=2),
+    st.dictionaries(st.sampled_from(["title", "authors", "x"]), st.sampled_from(["site", "guess", 1]),
+                    max_size=2),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.dictionaries(st.sampled_from([*make_record(), "extra"]), _ODD_VALUES, max_size=3))
+def test_compiled_check_never_passes_what_jsonschema_rejects(pipe, changes):
+    record = make_record(**changes)
+    errors = pipe.errors_of(record)
+    if pipe.fast_validator.is_valid(record):
+        assert errors == []
+    elif errors:
+        with pytest.raises(InvalidRecord) as raised:
+            pipe.process_item(record)
+        assert raised.value.errors == errors
+    else:  # the compiled check may be stricter ("$" and a trailing newline): jsonschema decides
+        assert pipe.process_item(record) is record

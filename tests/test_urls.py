@@ -12,10 +12,12 @@ BASES = ("https://www.wilsoncenter.org/publication/a-brief", "http://Example.ORG
 
 # Characters links are made of, the awkward ones included: dots (dot segments), "%" with and
 # without hex digits, quotes, spaces, "?", "#", non-ASCII.
-_LINK_CHARS = st.sampled_from(list("abcAZ09-_.~/?#%&=;:@!$'()*+, é\"<>|") + ["%2e", "%41", "..", "./"])
+_LINK_CHARS = st.sampled_from([*"abcAZ09-_.~/?#%&=;:@!$'()*+, é\"<>|", "%2e", "%41", "..", "./"])
 _links = st.builds(
     lambda prefix, body: prefix + "".join(body),
-    st.sampled_from(["", "/", "//", "https://", "http://X.org", "https://x.org", "https://x.org:8443", "mailto:"]),
+    st.sampled_from(
+        ["", "/", "//", "https://", "http://X.org", "https://x.org", "https://x.org:8443", "mailto:"]
+    ),
     st.lists(_LINK_CHARS, max_size=30),
 )
 
