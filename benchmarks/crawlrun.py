@@ -14,7 +14,9 @@ the same concurrency, robots.txt obeyed, log level INFO to a file).
 
 Figures: ``pages`` (publication pages received with status 200), ``seconds`` (spider opened to closed),
 ``cpu_seconds`` (the process's user + system time over the same span), ``maxrss_mb`` (peak
-RSS of the process, ``ru_maxrss``), ``rss_mb`` (RSS sampled as pages come: page count and MB),
+RSS of the process, ``ru_maxrss``), ``workers_cpu_seconds`` and ``workers_maxrss_mb`` (the
+same of its extraction worker processes, ``RUSAGE_CHILDREN``: all of their CPU time, the peak
+RSS of the largest), ``rss_mb`` (RSS sampled as pages come: page count and MB),
 what grows with the crawl (``dupefilter_fingerprints``, ``dedupe_urls``, ``dateparser_cache``
 and their sizes in bytes), and the stats the checks need.
 """
@@ -222,6 +224,10 @@ def child(argv: list[str] | None = None) -> None:
     process.crawl(crawler, **spider_args)
     process.start()
     probe.result["maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # The extraction workers (brief_scraper/workers.py) have exited and been waited for by now.
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    probe.result["workers_cpu_seconds"] = round(workers.ru_utime + workers.ru_stime, 3)
+    probe.result["workers_maxrss_mb"] = round(workers.ru_maxrss / 1024, 1)
     print(json.dumps(probe.result))
 
 

@@ -1,5 +1,6 @@
 """What every brief-scraper spider shares: checked arguments, HTML pages only, sitemaps read
-with a count, and a clean stop at ``max_items``.
+with a count, extraction (in a worker process: ``brief_scraper.workers``), and a clean stop
+at ``max_items``.
 
 A spider names its arguments class (with a ``parse(**arguments)`` classmethod that raises
 ValueError with one clear line); the ``crawl`` command calls ``check_arguments`` before the
@@ -15,8 +16,10 @@ from scrapy import Spider
 from scrapy.http import TextResponse
 
 from brief_scraper.sitemaps import Sitemap, parse_sitemap
+from brief_scraper.workers import Extractor
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
@@ -40,12 +43,34 @@ class PublicationSpider(Spider):
         self.emitted = 0
 
     @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Any:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.extractor = Extractor.from_crawler(crawler)
+        return spider
+
+    @classmethod
     def check_arguments(cls, **arguments: Any) -> Any:
         """Return the checked arguments (the ``crawl`` command calls this before starting)."""
         return cls.arguments_class.parse(**arguments)
 
     def _is_full(self) -> bool:
         return self.arguments.max_items is not None and self.emitted >= self.arguments.max_items
+
+    async def extract_page(self, response: Response) -> dict[str, Any] | None:
+        """Return the record of an HTML page, or None: not HTML, max_items reached, or a page
+        no worker could extract (each counted).
+
+        max_items is checked again once the record is back: other pages may have filled it
+        while this one was in a worker.
+        """
+        if not self._is_html(response):
+            return None
+        if not self._is_full():
+            record = await self.extractor.extract(response.body, response.url)
+            if record is None or not self._is_full():
+                return record
+        self.crawler.stats.inc_value(STAT_OVER_MAX)
+        return None
 
     def _is_html(self, response: Response) -> bool:
         content_type = response.headers.get("Content-Type") or b"text/html"

@@ -31,11 +31,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from scrapy import Request
 from scrapy.exceptions import CloseSpider
 
-from brief_scraper import extract
 from brief_scraper.arguments import check_known, parse_count, parse_flag, parse_urls
 from brief_scraper.discovery import same_site_urls
 from brief_scraper.urls import absolute_url, host_of, is_document_url
-from spiders.base import STAT_OVER_MAX, PublicationSpider
+from spiders.base import PublicationSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -139,14 +138,12 @@ class GenericSpider(PublicationSpider):
             else:
                 yield Request(url, callback=self.parse_page)
 
-    def parse_page(self, response: Response) -> Iterator[dict[str, Any]]:
+    async def parse_page(self, response: Response) -> AsyncIterator[dict[str, Any]]:
         """Yield the page's record (HTML pages only)."""
-        if not self._is_html(response):
-            return
-        if self._is_full():
-            self.crawler.stats.inc_value(STAT_OVER_MAX)
+        record = await self.extract_page(response)
+        if record is None:
             return
         self.emitted += 1
-        yield extract(response.body, response.url)
+        yield record
         if self._is_full():
             raise CloseSpider("max_items")

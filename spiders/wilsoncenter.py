@@ -46,7 +46,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from scrapy import Request
 from scrapy.exceptions import CloseSpider
 
-from brief_scraper import extract
 from brief_scraper.arguments import (
     check_known,
     parse_base_url,
@@ -59,7 +58,7 @@ from brief_scraper.arguments import (
 )
 from brief_scraper.discovery import find_program_listings, item_kind, item_url, parse_listing, same_site_urls
 from brief_scraper.urls import host_of, is_same_site
-from spiders.base import STAT_OVER_MAX, PublicationSpider
+from spiders.base import PublicationSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -214,14 +213,13 @@ class WilsonCenterSpider(PublicationSpider):
             if not self._listed_before_since(lastmod):
                 yield self._detail_request(url, None)  # type: ignore[arg-type]
 
-    def parse_page(self, response: Response, listed_date: str | None = None) -> Iterator[dict[str, Any]]:
+    async def parse_page(
+        self, response: Response, listed_date: str | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
         """Yield the page's record, unless it is older than since or max_items is reached."""
-        if not self._is_html(response):
+        record = await self.extract_page(response)
+        if record is None:
             return
-        if self._is_full():
-            self.crawler.stats.inc_value(STAT_OVER_MAX)
-            return
-        record = extract(response.body, response.url)
         since = self.arguments.since
         posted = record.get("posted_date") or listed_date
         if since is not None and posted and posted < since.isoformat():

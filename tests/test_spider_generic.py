@@ -12,6 +12,7 @@ from scrapy.http import HtmlResponse, Response, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from spiders.generic import GenericSpider
+from tests.spider_support import IN_PROCESS, drain
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,7 +26,7 @@ RAND_PAGE = """<html lang="en"><head><title>A Report</title>
 
 
 def make_spider(**arguments: Any) -> GenericSpider:
-    crawler = get_crawler(GenericSpider)
+    crawler = get_crawler(GenericSpider, IN_PROCESS)
     spider = GenericSpider.from_crawler(crawler, **arguments)
     crawler.spider = spider
     return spider
@@ -40,7 +41,9 @@ def first_requests(spider: GenericSpider) -> list[Request]:
 
 def test_start_urls_and_urls_file_are_merged_in_order(tmp_path: Path) -> None:
     urls = tmp_path / "urls.txt"
-    urls.write_text("# RAND\nhttps://www.rand.org/pubs/a.html\n\nhttps://example.org/b\nhttps://www.rand.org/pubs/a.html\n")
+    urls.write_text(
+        "# RAND\nhttps://www.rand.org/pubs/a.html\n\nhttps://example.org/b\nhttps://www.rand.org/pubs/a.html\n"
+    )
     spider = make_spider(start_urls="https://example.org/c", urls_file=str(urls))
     requests = first_requests(spider)
     assert [r.url for r in requests] == [
@@ -78,7 +81,7 @@ def test_bad_arguments_raise_one_clear_error(arguments: dict[str, str], message:
 def test_page_of_an_unknown_site_gives_a_record_whose_source_is_the_host() -> None:
     spider = make_spider(start_urls="https://www.rand.org/pubs/a.html")
     response = HtmlResponse("https://www.rand.org/pubs/a.html", body=RAND_PAGE.encode(), encoding="utf-8")
-    [record] = spider.parse_page(response)
+    [record] = drain(spider.parse_page(response))
     assert record["source"] == "rand.org"
     assert record["url"] == "https://www.rand.org/pubs/a.html"
     assert record["title"] == "A Report on Things"
@@ -101,10 +104,10 @@ def test_sitemap_pages_on_its_host_are_requested_documents_are_not() -> None:
 def test_documents_are_not_extracted_and_max_items_stops() -> None:
     spider = make_spider(start_urls="https://example.org/a", max_items="1")
     pdf = Response("https://example.org/a.pdf", body=b"%PDF-1.4", headers={"Content-Type": "application/pdf"})
-    assert list(spider.parse_page(pdf)) == []
+    assert drain(spider.parse_page(pdf)) == []
     response = HtmlResponse("https://example.org/a", body=RAND_PAGE.encode(), encoding="utf-8")
     records = []
     with pytest.raises(CloseSpider) as closed:
-        records.extend(spider.parse_page(response))
+        drain(spider.parse_page(response), records)
     assert (len(records), closed.value.reason) == (1, "max_items")
-    assert list(spider.parse_page(response)) == []
+    assert drain(spider.parse_page(response)) == []

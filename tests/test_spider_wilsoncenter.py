@@ -15,12 +15,13 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from spiders.wilsoncenter import WilsonCenterSpider
+from tests.spider_support import IN_PROCESS, drain
 
 LOCAL = "http://127.0.0.1:8000"
 
 
 def make_spider(**arguments: Any) -> WilsonCenterSpider:
-    crawler = get_crawler(WilsonCenterSpider)
+    crawler = get_crawler(WilsonCenterSpider, IN_PROCESS)
     spider = WilsonCenterSpider.from_crawler(crawler, **arguments)
     crawler.spider = spider
     return spider
@@ -166,30 +167,30 @@ def page(slug: str, day: str) -> HtmlResponse:
 
 def test_page_yields_the_extracted_record() -> None:
     spider = make_spider(base_url=LOCAL)
-    [record] = spider.parse_page(page("a-brief", "2025-03-17"))
+    [record] = drain(spider.parse_page(page("a-brief", "2025-03-17")))
     assert record["url"] == "https://www.wilsoncenter.org/publication/a-brief"
     assert record["posted_date"] == "2025-03-17"
 
 
 def test_page_older_than_since_is_not_emitted_but_counted() -> None:
     spider = make_spider(base_url=LOCAL, since="2025-01-01")
-    assert list(spider.parse_page(page("old", "2024-12-31"))) == []
-    assert list(spider.parse_page(page("new", "2025-01-01")))
+    assert drain(spider.parse_page(page("old", "2024-12-31"))) == []
+    assert drain(spider.parse_page(page("new", "2025-01-01")))
     undated = html(f"{LOCAL}/publication/undated", "<h1>Undated</h1>")
-    assert list(spider.parse_page(undated, listed_date="2020-05-05")) == []  # the listing's date decides
-    assert list(spider.parse_page(undated))  # no date anywhere: not known to be older
+    assert drain(spider.parse_page(undated, listed_date="2020-05-05")) == []  # the listing's date decides
+    assert drain(spider.parse_page(undated))  # no date anywhere: not known to be older
     assert stats(spider)["brief/skipped/older_than_since"] == 2
 
 
 def test_max_items_closes_the_spider_after_that_many_records() -> None:
     spider = make_spider(base_url=LOCAL, max_items="2")
-    assert len(list(spider.parse_page(page("one", "2025-01-01")))) == 1
+    assert len(drain(spider.parse_page(page("one", "2025-01-01")))) == 1
     emitted = []
     with pytest.raises(CloseSpider) as closed:
-        emitted.extend(spider.parse_page(page("two", "2025-01-02")))
+        drain(spider.parse_page(page("two", "2025-01-02")), emitted)
     assert closed.value.reason == "max_items"
     assert len(emitted) == 1
-    assert list(spider.parse_page(page("three", "2025-01-03"))) == []
+    assert drain(spider.parse_page(page("three", "2025-01-03"))) == []
     assert stats(spider)["brief/skipped/max_items"] == 1
     assert list(spider.parse_listing(html(f"{LOCAL}/insight-analysis", LISTING))) == []  # nor more pages
 
@@ -197,7 +198,7 @@ def test_max_items_closes_the_spider_after_that_many_records() -> None:
 def test_a_document_is_not_extracted() -> None:
     spider = make_spider(base_url=LOCAL)
     pdf = Response(f"{LOCAL}/publication/file", body=b"%PDF-1.4", headers={"Content-Type": "application/pdf"})
-    assert list(spider.parse_page(pdf)) == []
+    assert drain(spider.parse_page(pdf)) == []
     assert stats(spider)["brief/skipped/not_html"] == 1
 
 
