@@ -7,7 +7,9 @@ served on 127.0.0.1 by its own process, then crawled, each crawl in a new proces
 
 (a) ``wilsoncenter``: the project's spider (sitemap discovery, ``extract()`` on each page)
     and every item pipeline in ``ITEM_PIPELINES``;
-(b) ``bare``: a Scrapy spider that fetches the same sitemaps and pages and yields nothing.
+(b) ``bare``: a Scrapy spider that fetches the same sitemaps and pages and yields nothing;
+(c) ``bare-item``: (b) yielding one small item a page, with no pipeline: Scrapy's own cost of
+    handing on an item, the floor of any spider that emits records (not a target, a scale).
 
 Both use the project's settings with the same overrides (delays and AutoThrottle off,
 concurrency 16, robots.txt obeyed, log level INFO, HTTP cache off: ``-s HTTPCACHE_ENABLED=true``
@@ -78,13 +80,20 @@ def budget(a: float, b: float, extracting: float) -> list[str]:
     ]
 
 
+def cpu_ms_per_page(result: dict[str, Any]) -> float:
+    """CPU time a page cost: the crawl's process and its extraction workers together, in ms."""
+    return (result["cpu_seconds"] + result.get("workers_cpu_seconds", 0.0)) / max(result["pages"], 1) * 1000
+
+
 def describe(result: dict[str, Any]) -> str:
-    """One line per crawl: rate, CPU use of the crawler and of the server."""
+    """One line per crawl: rate, CPU use of the crawler, its extraction workers and the server."""
     seconds = result["seconds"]
     crawler, server = result["cpu_seconds"] / seconds, result["server_cpu_seconds"] / seconds
+    workers = result.get("workers_cpu_seconds", 0.0) / seconds
     return (
         f"{result['spider']:<13}{result['pages'] / seconds:>8.1f} pages/s {seconds:>7.2f} s"
-        f"  crawler CPU {crawler:>4.0%}  server CPU {server:>4.0%}  load {crawlrun.load_average()}"
+        f"  crawler CPU {crawler:>4.0%}  workers CPU {workers:>4.0%}  server CPU {server:>4.0%}"
+        f"  CPU {cpu_ms_per_page(result):.2f} ms/page  load {crawlrun.load_average()}"
     )
 
 
@@ -157,18 +166,21 @@ def main() -> None:
     print(f"machine: {crawlrun.machine()}")
     for busy in crawlrun.busy_processes():
         print(f"  also running: {busy}")
-    rates: dict[str, list[float]] = {"wilsoncenter": [], "bare": []}
+    spiders = ("bare", "bare-item", "wilsoncenter")
+    rates: dict[str, list[float]] = {spider: [] for spider in spiders}
+    cpu: dict[str, list[float]] = {spider: [] for spider in spiders}
     problems: list[str] = []
     with crawlrun.Server(args.pages, args.server) as server, tempfile.TemporaryDirectory() as tmp:
         print(f"site: {args.pages} pages at {server.base_url} ({args.server} server); settings: "
               f"{' '.join(f'{k}={v}' for k, v in crawlrun.OVERRIDES.items())} {' '.join(args.set)}")
         print(f"server alone: {server_alone(server, args.pages)}")
         for round_ in range(args.repeat):
-            for spider in ("bare", "wilsoncenter"):
+            for spider in spiders:
                 workdir = Path(tmp) / f"{spider}-{round_}"
                 result = crawlrun.crawl(spider, server, workdir, args.concurrency, args.set)
                 problems += crawlrun.check(result, args.pages)
                 rates[spider].append(result["pages"] / result["seconds"])
+                cpu[spider].append(cpu_ms_per_page(result))
                 print(describe(result))
                 shutil.rmtree(workdir, ignore_errors=True)  # its HTTP cache: 35 kB a page
         if args.profile:
@@ -176,8 +188,14 @@ def main() -> None:
     a, b = statistics.median(rates["wilsoncenter"]), statistics.median(rates["bare"])
     print(f"\n(a) wilsoncenter + pipelines {a:>8.1f} pages/s (median of {len(rates['wilsoncenter'])})")
     print(f"(b) bare Scrapy spider       {b:>8.1f} pages/s (median of {len(rates['bare'])})")
+    c = statistics.median(rates["bare-item"])
+    print(f"(c) (b) + one item a page    {c:>8.1f} pages/s: (c)/(b) {c / b:.2f}x, Scrapy's floor for a spider"
+          " that yields records")
     pairs = [x / y for x, y in zip(rates["wilsoncenter"], rates["bare"], strict=True)]
     print(f"ratio (a)/(b) {a / b:.2f}x (pairs {min(pairs):.2f}-{max(pairs):.2f}); target >= {TARGET:.2f}x")
+    cpu_a, cpu_b = statistics.median(cpu["wilsoncenter"]), statistics.median(cpu["bare"])
+    print(f"CPU a page (crawl process + extraction workers): (a) {cpu_a:.2f} ms, (b) {cpu_b:.2f} ms:"
+          f" (b)/(a) {cpu_b / cpu_a:.2f}x")
     print("\n".join(budget(a, b, extract_ms(args.pages))))
     print(f"load after: {crawlrun.load_average()}")
     for problem in problems:

@@ -185,10 +185,20 @@ class BareSpider(Spider):
         return None
 
 
+class BareItemSpider(BareSpider):
+    """BareSpider that yields one small item per page, through no pipeline: what Scrapy
+    itself costs to hand on an item (spider middlewares, the pipeline manager, signals)."""
+
+    name = "bare-item"
+
+    def parse_page(self, response: Response) -> Iterator[dict[str, str]]:  # type: ignore[override]
+        yield {"url": response.url}
+
+
 def child(argv: list[str] | None = None) -> None:
     """Run one crawl in this process; print its figures as one JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spider", choices=["wilsoncenter", "bare"], required=True)
+    parser.add_argument("--spider", choices=["wilsoncenter", "bare", "bare-item"], required=True)
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--concurrency", type=int, default=OVERRIDES["CONCURRENT_REQUESTS"])
@@ -214,8 +224,12 @@ def child(argv: list[str] | None = None) -> None:
     }
     settings.setdict(overrides, priority="cmdline")
     process = CrawlerProcess(settings)
-    if args.spider == "bare":
-        crawler = process.create_crawler(BareSpider)
+    if args.spider in ("bare", "bare-item"):
+        if args.spider == "bare-item":
+            settings.set("ITEM_PIPELINES", {}, priority="cmdline")
+            # The health checks read our pipelines' stats: off with them.
+            settings.set("BRIEF_HEALTH_ENABLED", False, priority="cmdline")
+        crawler = process.create_crawler(BareSpider if args.spider == "bare" else BareItemSpider)
         spider_args = {"base_url": args.base_url}
     else:
         crawler = process.create_crawler(args.spider)
@@ -311,6 +325,8 @@ def check(result: dict[str, Any], pages: int) -> list[str]:
         problems.append(f"wilsoncenter: {stats.get('brief/records/written')} records written of {pages}")
     if result["spider"] == "bare" and stats.get("item_scraped_count"):
         problems.append("bare: yielded items")
+    if result["spider"] == "bare-item" and stats.get("item_scraped_count") != pages:
+        problems.append(f"bare-item: {stats.get('item_scraped_count')} items of {pages} pages")
     return problems
 
 
