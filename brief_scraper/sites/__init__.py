@@ -95,17 +95,36 @@ def _image_src(img: Any | None, page: Page) -> str | None:
 _CARD_CLASS_RE = re.compile(r"related|card|tile|teaser")
 
 
-def _in_card(element: Any) -> bool:
-    """Return whether *element* sits inside a related-content card (checked in Python: an
-    ancestor:: XPath per link cost more than the rest of the site profile)."""
-    return any(_CARD_CLASS_RE.search(a.get("class") or "") for a in element.iterancestors())
+def _in_card(element: Any, page: Page) -> bool:
+    """Return whether *element* sits inside a related-content card.
+
+    Checked in Python (an ``ancestor::`` XPath per link cost more than the rest of the site
+    profile), and remembered per page for every ancestor on the way: a list of topic links
+    shares them.
+    """
+    memo: dict[Any, bool] = page.__dict__.setdefault("_in_card_memo", {})
+    path = []
+    node = element.getparent()
+    found = False
+    while node is not None:
+        if node in memo:
+            found = memo[node]
+            break
+        path.append(node)
+        if _CARD_CLASS_RE.search(node.get("class") or ""):
+            found = True
+            break
+        node = node.getparent()
+    for visited in path:  # each is a card, inside one, or (found False) in none
+        memo[visited] = found
+    return found
 
 
 def _links(region: Any, css: str | None, page: Page) -> list[Link]:
     """Return the named links *css* selects in *region*, each name once, none from a card."""
     found: dict[str, Link] = {}
     for link in select(region, css):
-        if _in_card(link):
+        if _in_card(link, page):
             continue
         name = finders.node_text(link)
         if name and name.lower() not in found:
