@@ -6,10 +6,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-# \s in Python's re already covers NBSP and the other Unicode spaces; zero-width ones are not
-# spaces, so they are removed first.
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-_SPACES_RE = re.compile(r"\s+")
+# str.split() splits on what Python's re calls \s: NBSP and the other Unicode spaces too.
+# Zero-width characters are not spaces, so they are removed first.
+_ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff"
+_ZERO_WIDTH = dict.fromkeys(map(ord, _ZERO_WIDTH_CHARS))
+_ZERO_WIDTH_RE = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
 _OPEN_QUOTES = "\"'“”„«‹‘’‚"
 _CLOSE_QUOTES = "\"'”“»›’‘"
 
@@ -29,9 +30,12 @@ def clean_text(value: str | None) -> str | None:
     if not value:
         return None
     if not value.isascii():  # ASCII text has nothing to compose and no zero-width characters
-        # Zero-width characters go before NFC: removed after it, they could leave uncomposed pairs.
-        value = unicodedata.normalize("NFC", value.translate(_ZERO_WIDTH))
-    return _SPACES_RE.sub(" ", value).strip() or None
+        # Zero-width characters go before NFC: removed after it, they could leave uncomposed
+        # pairs. translate() looks up every character in Python: only when there are some.
+        if _ZERO_WIDTH_RE.search(value):
+            value = value.translate(_ZERO_WIDTH)
+        value = unicodedata.normalize("NFC", value)
+    return " ".join(value.split()) or None  # split() drops every run of spaces, ends too
 
 
 def join_paragraphs(paragraphs: Iterable[str | None]) -> str | None:
