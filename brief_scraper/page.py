@@ -29,11 +29,77 @@ _WORD_RE = re.compile(r"\w+")
 _HIDDEN_CLASS_RE = re.compile(r"sr-only|visually-hidden|\bhidden\b|screen-reader")
 
 
+def _top_level_parts(xpath: str, separator: str) -> list[str]:
+    """Split *xpath* on *separator* where it is outside brackets and quotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for index, char in enumerate(xpath):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        elif depth == 0 and xpath.startswith(separator, index):
+            parts.append(xpath[start:index])
+            start = index + len(separator)
+    return [*parts, xpath[start:]]
+
+
+def _is_one_predicate(text: str) -> bool:
+    """Return whether *text* is one ``[...]`` group: its first bracket closes at its end."""
+    depth, quote = 0, ""
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0 and index != len(text) - 1:
+                return False
+    return depth == 0
+
+
+_ONE_STEP_RE = re.compile(r"descendant-or-self::([\w*-]+)(\[.*\])?", re.S)
+
+
+def merge_union(xpath: str) -> str:
+    """Return a union of one-step paths on the same tag as one path with an ``or`` predicate.
+
+    libxml2 walks the tree once for each member of a union; the merged path, once. Both
+    select the same elements in the same (document) order.
+
+    >>> merge_union("descendant-or-self::*[@a] | descendant-or-self::*[@b]")
+    'descendant-or-self::*[(@a) or (@b)]'
+    >>> merge_union("descendant-or-self::img[@alt = 'x'] | descendant-or-self::img")
+    'descendant-or-self::img'
+    >>> merge_union("descendant-or-self::a[@x] | descendant-or-self::b")
+    'descendant-or-self::a[@x] | descendant-or-self::b'
+    >>> merge_union("descendant-or-self::*[@x]/descendant::t | descendant-or-self::*[@y]")
+    'descendant-or-self::*[@x]/descendant::t | descendant-or-self::*[@y]'
+    """
+    parts = [part.strip() for part in _top_level_parts(xpath, " | ")]
+    steps = [_ONE_STEP_RE.fullmatch(part) for part in parts]
+    if len(parts) < 2 or not all(steps) or len({step[1] for step in steps if step}) != 1:
+        return xpath
+    predicates = [step[2] for step in steps if step]
+    if not all(_is_one_predicate(p) for p in predicates if p):  # e.g. a[@x]/descendant::b[@y]
+        return xpath
+    tag = steps[0][1] if steps[0] else "*"
+    if not all(predicates):  # a member without a predicate selects every such element
+        return f"descendant-or-self::{tag}"
+    return f"descendant-or-self::{tag}[{' or '.join(f'({p[1:-1]})' for p in predicates)}]"
+
+
 @lru_cache(maxsize=512)
 def _compiled_css(query: str) -> etree.XPath:
     """Return CSS *query* as a compiled XPath that, as parsel's css(), matches the region
-    itself too."""
-    return etree.XPath(css2xpath(query))
+    itself too (a union of one-step paths merged into one walk: merge_union)."""
+    return etree.XPath(merge_union(css2xpath(query)))
 
 
 def select(region: Any, query: str | None) -> list[Any]:
