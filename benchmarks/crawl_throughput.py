@@ -157,11 +157,21 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2000, help="publication pages on the site")
     parser.add_argument("--repeat", type=int, default=3, help="crawls of each spider, interleaved")
     parser.add_argument("--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS(_PER_DOMAIN)")
-    parser.add_argument("--server", choices=["asyncio", "threading", "stdlib"], default="asyncio",
-                        help="the local site's server (benchmarks/localsite.py)")
+    parser.add_argument(
+        "--server",
+        choices=["asyncio", "threading", "stdlib"],
+        default="asyncio",
+        help="the local site's server (benchmarks/localsite.py)",
+    )
     parser.add_argument("--profile", action="store_true", help="also profile one (a) crawl with py-spy")
-    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="a setting for both crawls (e.g. HTTPCACHE_ENABLED=true)")
+    parser.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for both crawls (e.g. HTTPCACHE_ENABLED=true)",
+    )
     args = parser.parse_args()
     print(f"machine: {crawlrun.machine()}")
     for busy in crawlrun.busy_processes():
@@ -171,8 +181,10 @@ def main() -> None:
     cpu: dict[str, list[float]] = {spider: [] for spider in spiders}
     problems: list[str] = []
     with crawlrun.Server(args.pages, args.server) as server, tempfile.TemporaryDirectory() as tmp:
-        print(f"site: {args.pages} pages at {server.base_url} ({args.server} server); settings: "
-              f"{' '.join(f'{k}={v}' for k, v in crawlrun.OVERRIDES.items())} {' '.join(args.set)}")
+        print(
+            f"site: {args.pages} pages at {server.base_url} ({args.server} server); settings: "
+            f"{' '.join(f'{k}={v}' for k, v in crawlrun.OVERRIDES.items())} {' '.join(args.set)}"
+        )
         print(f"server alone: {server_alone(server, args.pages)}")
         for round_ in range(args.repeat):
             for spider in spiders:
@@ -189,13 +201,17 @@ def main() -> None:
     print(f"\n(a) wilsoncenter + pipelines {a:>8.1f} pages/s (median of {len(rates['wilsoncenter'])})")
     print(f"(b) bare Scrapy spider       {b:>8.1f} pages/s (median of {len(rates['bare'])})")
     c = statistics.median(rates["bare-item"])
-    print(f"(c) (b) + one item a page    {c:>8.1f} pages/s: (c)/(b) {c / b:.2f}x, Scrapy's floor for a spider"
-          " that yields records")
+    print(
+        f"(c) (b) + one item a page    {c:>8.1f} pages/s: (c)/(b) {c / b:.2f}x, Scrapy's floor for a spider"
+        " that yields records"
+    )
     pairs = [x / y for x, y in zip(rates["wilsoncenter"], rates["bare"], strict=True)]
     print(f"ratio (a)/(b) {a / b:.2f}x (pairs {min(pairs):.2f}-{max(pairs):.2f}); target >= {TARGET:.2f}x")
     cpu_a, cpu_b = statistics.median(cpu["wilsoncenter"]), statistics.median(cpu["bare"])
-    print(f"CPU a page (crawl process + extraction workers): (a) {cpu_a:.2f} ms, (b) {cpu_b:.2f} ms:"
-          f" (b)/(a) {cpu_b / cpu_a:.2f}x")
+    print(
+        f"CPU a page (crawl process + extraction workers): (a) {cpu_a:.2f} ms, (b) {cpu_b:.2f} ms:"
+        f" (b)/(a) {cpu_b / cpu_a:.2f}x"
+    )
     print("\n".join(budget(a, b, extract_ms(args.pages))))
     print(f"load after: {crawlrun.load_average()}")
     for problem in problems:

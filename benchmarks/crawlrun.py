@@ -203,8 +203,14 @@ def child(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--concurrency", type=int, default=OVERRIDES["CONCURRENT_REQUESTS"])
     parser.add_argument("--sample-seconds", type=float, default=0.5, help="RSS sampling interval")
-    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="a setting for this crawl, over the others (VALUE as JSON, else a string)")
+    parser.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for this crawl, over the others (VALUE as JSON, else a string)",
+    )
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     os.chdir(ROOT)  # scrapy.cfg: the project's settings

@@ -99,8 +99,10 @@ def main() -> None:
         extract(html, url)
         if trafilatura:
             trafilatura(html, url)
-    print(f"{'pages':<18}{'n':>5}{'parse ms':>10}{'extract ms':>12}{'trafil. ms':>12}"
-          f"{'extract/parse':>15}{'trafil./extract':>17}")
+    print(
+        f"{'pages':<18}{'n':>5}{'parse ms':>10}{'extract ms':>12}{'trafil. ms':>12}"
+        f"{'extract/parse':>15}{'trafil./extract':>17}"
+    )
     for name, pages in sets.items():
         if not pages:
             print(f"{name:<18}  (none found)")
@@ -108,8 +110,10 @@ def main() -> None:
         funcs = {"parse": bare_parse, "extract": extract} | ({"peer": trafilatura} if trafilatura else {})
         times = median_ms(funcs, pages, args.rounds)
         floor, ours, theirs = times["parse"], times["extract"], times.get("peer", float("nan"))
-        print(f"{name:<18}{len(pages):>5}{floor:>10.2f}{ours:>12.2f}{theirs:>12.2f}"
-              f"{ours / floor:>14.2f}x{theirs / ours:>16.2f}x")
+        print(
+            f"{name:<18}{len(pages):>5}{floor:>10.2f}{ours:>12.2f}{theirs:>12.2f}"
+            f"{ours / floor:>14.2f}x{theirs / ours:>16.2f}x"
+        )
     print("targets: extract/parse <= 2.00x; trafilatura/extract >= 2.00x")
 
 

@@ -162,9 +162,11 @@ class LocalSite:
 
 def _head(status: int, headers: bytes, length: int) -> bytes:
     reason = b"OK" if status == 200 else b"Not Found"
-    return (
-        b"HTTP/1.1 %d %s\r\nServer: localsite\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
-        % (status, reason, headers, length)
+    return b"HTTP/1.1 %d %s\r\nServer: localsite\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (
+        status,
+        reason,
+        headers,
+        length,
     )
 
 
@@ -281,8 +283,11 @@ def main() -> None:
     parser.add_argument("--server", choices=sorted(SERVERS), default="asyncio")
     parser.add_argument("--port", type=int, default=0, help="serve: port on 127.0.0.1; load: the server's")
     parser.add_argument("--connections", type=int, default=16, help="load: keep-alive connections")
-    parser.add_argument("--exit-on-eof", action="store_true",
-                        help="serve: stop when stdin closes (the parent that started it has ended)")
+    parser.add_argument(
+        "--exit-on-eof",
+        action="store_true",
+        help="serve: stop when stdin closes (the parent that started it has ended)",
+    )
     args = parser.parse_args()
     site = LocalSite(args.pages)
     if args.command == "load":

@@ -205,7 +205,10 @@ def test_feed_export_and_project_pipelines_agree(
     ],
 )
 def test_bad_argument_fails_at_start_with_one_line(
-    offline_site: OfflineSite, tmp_path_factory: pytest.TempPathFactory, argument: str, value: str,
+    offline_site: OfflineSite,
+    tmp_path_factory: pytest.TempPathFactory,
+    argument: str,
+    value: str,
     message: str,
 ) -> None:
     args = {"base_url": offline_site.base_url, argument: value}

@@ -62,7 +62,8 @@ def test_records_are_on_disk_at_once_and_renamed_on_close(tmp_path):
     final = tmp_path / "wilsoncenter" / f"{RUN}.jsonl"
     assert not part.exists()
     assert [r["url"] for r in lines_of(final)] == [
-        "https://www.wilsoncenter.org/publication/a", "https://www.wilsoncenter.org/publication/b"
+        "https://www.wilsoncenter.org/publication/a",
+        "https://www.wilsoncenter.org/publication/b",
     ]
     assert crawler.stats.get_value("brief/records/written") == 2
 
@@ -221,10 +222,18 @@ def test_writer_is_off_without_an_output_dir():
 
 def test_two_runs_load_in_pandas_with_the_same_columns_and_dtypes(tmp_path):
     full = make_record(
-        content_type="Policy Brief", posted_date="2025-03-17", posted_at="2025-03-17T16:46:12-04:00",
-        posted_raw="March 17, 2025", series={"name": "S", "url": None}, programs=[{"name": "P", "url": None}],
-        authors=[{"name": "Ana", "kind": "person", "role": None, "bio": None, "url": None}], excerpt="E",
-        summary="S", download_url="https://x.org/a.pdf", image_url="https://x.org/a.jpg", topics=["t"],
+        content_type="Policy Brief",
+        posted_date="2025-03-17",
+        posted_at="2025-03-17T16:46:12-04:00",
+        posted_raw="March 17, 2025",
+        series={"name": "S", "url": None},
+        programs=[{"name": "P", "url": None}],
+        authors=[{"name": "Ana", "kind": "person", "role": None, "bio": None, "url": None}],
+        excerpt="E",
+        summary="S",
+        download_url="https://x.org/a.pdf",
+        image_url="https://x.org/a.jpg",
+        topics=["t"],
         downloads=[{"url": "https://x.org/a.pdf", "label": "PDF", "media_type": "application/pdf"}],
         language="en",
     )
@@ -251,8 +260,20 @@ def test_two_runs_load_in_pandas_with_the_same_columns_and_dtypes(tmp_path):
 
 
 def start_crawl(out_dir: Path, *args: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "scrapy", "crawl", "slow", "-s", "SPIDER_MODULES=tests.slow_spider",
-               "-s", f"BRIEF_OUTPUT_DIR={out_dir}", "-s", "LOG_LEVEL=INFO", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "slow",
+        "-s",
+        "SPIDER_MODULES=tests.slow_spider",
+        "-s",
+        f"BRIEF_OUTPUT_DIR={out_dir}",
+        "-s",
+        "LOG_LEVEL=INFO",
+        *args,
+    ]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
@@ -320,9 +341,16 @@ def test_finished_crawl_writes_run_rejected_file_latest_and_stats(tmp_path):
     [rejected] = lines_of(run.with_name(run.name.replace(".jsonl", ".rejected.jsonl")))
     assert rejected["errors"][0]["path"] == "$.source"
     assert rejected["record"]["url"] == "https://example.org/publication/3"
-    for stat in ("'brief/records/written': 5", "'brief/dropped/invalid': 1", "'brief/dropped/duplicate': 1",
-                 "'brief/dropped/replaced': 1", "'brief/duplicates': 2", "'brief/fields/title': 5",
-                 "'brief/fields/summary': 1", "'brief/provenance/title/site': 5",
-                 "'item_dropped_reasons_count/DuplicateRecord': 1"):
+    for stat in (
+        "'brief/records/written': 5",
+        "'brief/dropped/invalid': 1",
+        "'brief/dropped/duplicate': 1",
+        "'brief/dropped/replaced': 1",
+        "'brief/duplicates': 2",
+        "'brief/fields/title': 5",
+        "'brief/fields/summary': 1",
+        "'brief/provenance/title/site': 5",
+        "'item_dropped_reasons_count/DuplicateRecord': 1",
+    ):
         assert stat in log
     assert "ERROR" not in log

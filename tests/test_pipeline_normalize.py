@@ -80,8 +80,10 @@ def test_url_that_cannot_be_canonical_is_kept_for_validation(pipe):
     ("authors", "expected"),
     [
         pytest.param(  # hero lists the name, the bio block the same person with more
-            [author("Ana Pérez", "https://x.org/person/ana"),
-             author("Ana Pérez", "https://x.org/person/ana", role="Fellow", bio="Ana studies trade.")],
+            [
+                author("Ana Pérez", "https://x.org/person/ana"),
+                author("Ana Pérez", "https://x.org/person/ana", role="Fellow", bio="Ana studies trade."),
+            ],
             [author("Ana Pérez", "https://x.org/person/ana", role="Fellow", bio="Ana studies trade.")],
             id="same-url-richest-kept",
         ),
@@ -126,8 +128,9 @@ def test_keep_richest_joins_groups_that_share_any_key():
 
 def test_author_kind_is_lower_case(pipe):
     rec = empty_record(BASE, "wilsoncenter")
-    rec["authors"] = [{"name": "Mexico Institute", "kind": " Organization", "role": None, "bio": None,
-                       "url": None}]
+    rec["authors"] = [
+        {"name": "Mexico Institute", "kind": " Organization", "role": None, "bio": None, "url": None}
+    ]
     assert pipe.process_item(rec)["authors"][0]["kind"] == "organization"
 
 
@@ -200,8 +203,22 @@ def test_provenance_is_only_kept_for_fields_with_a_value(pipe):
 
 # Hypothesis: records as messy as pages make them, then normalized twice.
 _text = st.lists(
-    st.sampled_from([*string.ascii_letters[:6], " ", "\n", "\t", "\u00a0", "\u200b", "\u0301", "é",
-                     "e\u0301", "“", "\u2003", "\u2001"]),
+    st.sampled_from(
+        [
+            *string.ascii_letters[:6],
+            " ",
+            "\n",
+            "\t",
+            "\u00a0",
+            "\u200b",
+            "\u0301",
+            "é",
+            "e\u0301",
+            "“",
+            "\u2003",
+            "\u2001",
+        ]
+    ),
     max_size=12,
 ).map("".join)
 _maybe_text = st.one_of(st.none(), _text)
@@ -216,9 +233,13 @@ _url = st.builds(
 _maybe_url = st.one_of(st.none(), _url, st.sampled_from(["/person/a", "rel/b?gclid=1", "mailto:a@b.c", ""]))
 _names = st.sampled_from(["Ana", "ana", "ANA ", "Bo", " ", "Mexico Institute"])
 _author = st.fixed_dictionaries(
-    {"name": st.one_of(_names, _maybe_text), "kind": st.sampled_from(["person", "Organization", None]),
-     "role": _maybe_text, "bio": _maybe_text, "url": st.one_of(st.sampled_from(["/person/a", "/person/b"]),
-                                                                _maybe_url)}
+    {
+        "name": st.one_of(_names, _maybe_text),
+        "kind": st.sampled_from(["person", "Organization", None]),
+        "role": _maybe_text,
+        "bio": _maybe_text,
+        "url": st.one_of(st.sampled_from(["/person/a", "/person/b"]), _maybe_url),
+    }
 )
 _link = st.fixed_dictionaries({"name": st.one_of(_names, _maybe_text), "url": _maybe_url})
 _download = st.fixed_dictionaries({"url": _maybe_url, "label": _maybe_text, "media_type": _maybe_text})
@@ -226,12 +247,19 @@ _day = st.one_of(st.none(), st.sampled_from(["2020-12-10", "1899-01-01", "2999-0
 _record = st.fixed_dictionaries(
     {"url": _url},
     optional={
-        "title": _maybe_text, "content_type": _maybe_text, "posted_date": _day,
+        "title": _maybe_text,
+        "content_type": _maybe_text,
+        "posted_date": _day,
         "posted_at": st.sampled_from([None, "2020-12-10T10:00:00-05:00", "3000-01-01T00:00:00Z"]),
-        "posted_raw": _maybe_text, "series": st.one_of(st.none(), _link),
-        "programs": st.lists(_link, max_size=4), "authors": st.lists(_author, max_size=5),
-        "excerpt": _maybe_text, "summary": _maybe_text, "download_url": _maybe_url,
-        "downloads": st.lists(_download, max_size=3), "image_url": _maybe_url,
+        "posted_raw": _maybe_text,
+        "series": st.one_of(st.none(), _link),
+        "programs": st.lists(_link, max_size=4),
+        "authors": st.lists(_author, max_size=5),
+        "excerpt": _maybe_text,
+        "summary": _maybe_text,
+        "download_url": _maybe_url,
+        "downloads": st.lists(_download, max_size=3),
+        "image_url": _maybe_url,
         "topics": st.lists(_maybe_text, max_size=4),
         "language": st.one_of(st.none(), st.sampled_from(["EN", "en_US", "es", "xx-Ñ", " "])),
         "provenance": st.dictionaries(st.sampled_from(FIELDS), st.sampled_from(["site", "meta", "text"])),
@@ -266,8 +294,12 @@ def test_normalize_never_raises_and_keeps_every_key(pipe, record: dict[str, Any]
 def test_normalized_record_of_a_real_shape_is_valid(pipe, crawler):
     rec = empty_record(f"{BASE}#x", "wilsoncenter")
     rec.update(
-        title=" A Brief ", posted_date="2025-03-17", posted_at="2025-03-17T16:46:12-04:00",
-        posted_raw="March 17, 2025", language="EN", authors=[author(" Ana "), author("ana", role="Fellow")],
+        title=" A Brief ",
+        posted_date="2025-03-17",
+        posted_at="2025-03-17T16:46:12-04:00",
+        posted_raw="March 17, 2025",
+        language="EN",
+        authors=[author(" Ana "), author("ana", role="Fellow")],
         provenance={"title": "site", "posted_date": "site", "authors": "site", "language": "meta"},
     )
     validator = build_from_crawler(ValidatePipeline, crawler)

@@ -188,9 +188,10 @@ def test_run_stopped_with_sigint_resumes_with_jobdir_and_writes_each_record_once
     output = tmp_path / "first" / "output" / "wilsoncenter"
     mark = own_site.mark()
     log = tmp_path / "stopped.log"  # a file, not a pipe: a full pipe would stall the crawl
-    with log.open("w") as stderr, subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr, text=True
-    ) as crawl:
+    with (
+        log.open("w") as stderr,
+        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr, text=True) as crawl,
+    ):
         deadline = time.monotonic() + 60
         while crawl.poll() is None and time.monotonic() < deadline:
             parts = list(output.glob("*.jsonl.part"))

@@ -77,9 +77,12 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
         encoding="utf-8",
     )
     url = f"http://127.0.0.1:{port}"
-    with (home / "scrapyd.log").open("w") as log, subprocess.Popen(
-        [str(SCRAPYD_BIN / "scrapyd")], cwd=home, stdout=log, stderr=subprocess.STDOUT
-    ) as server:
+    with (
+        (home / "scrapyd.log").open("w") as log,
+        subprocess.Popen(
+            [str(SCRAPYD_BIN / "scrapyd")], cwd=home, stdout=log, stderr=subprocess.STDOUT
+        ) as server,
+    ):
         try:
             wait_for("Scrapyd to listen", lambda: call(f"{url}/daemonstatus.json")["status"] == "ok")
             yield url, home

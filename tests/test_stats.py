@@ -116,7 +116,9 @@ def test_slugify(value, slug):
     assert slugify(value) == slug
 
 
-@pytest.mark.parametrize(("value", "empty"), [(None, True), ("", True), ([], True), ({}, True), (0, False),
-                                              ("x", False), ([None], False)])
+@pytest.mark.parametrize(
+    ("value", "empty"),
+    [(None, True), ("", True), ([], True), ({}, True), (0, False), ("x", False), ([None], False)],
+)
 def test_is_empty(value, empty):
     assert is_empty(value) is empty
