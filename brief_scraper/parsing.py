@@ -49,20 +49,17 @@ def decode_html(html: str | bytes, content_type: str | None = None) -> str:
     return text
 
 
-def _is_utf8(body: bytes, content_type: str | None) -> bool:
-    """Return whether *body* is UTF-8 by the same rules decode_html follows, and valid."""
+def _may_be_utf8(body: bytes, content_type: str | None) -> bool:
+    """Return whether *body* is UTF-8 by the rules decode_html follows, as far as its
+    declarations say (a BOM, the header, ``<meta charset>``; none counts as UTF-8).
+
+    Whether its bytes are valid UTF-8 is left to lxml's parse (see _parse_utf8): checking
+    by decoding costs a decoded copy of every non-ASCII page.
+    """
     declared = (
         read_bom(body)[0] or http_content_type_encoding(content_type) or html_body_declared_encoding(body)
     )
-    if declared and declared.lower() not in _UTF8_NAMES:
-        return False
-    if body.isascii():  # most pages: a C scan, no decoded copy
-        return b"\x00" not in body
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return b"\x00" not in body
+    return (not declared or declared.lower() in _UTF8_NAMES) and b"\x00" not in body
 
 
 # One parser per thread, reused: building a parser costs about a third of parsing a page.
@@ -79,11 +76,16 @@ def _parser() -> etree.HTMLParser:
 
 
 def _parse_utf8(body: bytes) -> Any:
-    """Return the lxml root of UTF-8 *body*, or None when lxml finds no document in it."""
+    """Return the lxml root of UTF-8 *body*; None when lxml finds no document in it, or
+    finds bytes that are not UTF-8 (the page is then decoded by decode_html's rules)."""
+    parser = _parser()
     try:
-        return etree.fromstring(body, _parser())
+        root = etree.fromstring(body, parser)
     except (etree.XMLSyntaxError, ValueError):
         return None
+    if not body.isascii() and any(e.type == etree.ErrorTypes.ERR_INVALID_ENCODING for e in parser.error_log):
+        return None
+    return root
 
 
 def parse_root(html: str | bytes, content_type: str | None = None) -> Any:
@@ -101,7 +103,7 @@ def parse_root(html: str | bytes, content_type: str | None = None) -> Any:
     True
     """
     root = None
-    if isinstance(html, (bytes, bytearray)) and html and _is_utf8(bytes(html), content_type):
+    if isinstance(html, (bytes, bytearray)) and html and _may_be_utf8(bytes(html), content_type):
         root = _parse_utf8(bytes(html))
     if root is None:
         text = _CONTROL_RE.sub("", decode_html(html, content_type))
