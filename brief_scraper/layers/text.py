@@ -155,6 +155,8 @@ def authors_in_block(block: Any, page: Page) -> list[Author]:
     An entry is the largest element around a profile link that holds no other profile.
     """
     links = _profile_links(block, page)
+    # Each link's ancestors, once: an entry's test is which profiles an ancestor holds.
+    ancestry = [(url, set(a.iterancestors())) for a, url in links]
     authors: list[Author] = []
     for href in dict.fromkeys(url for _, url in links):
         if not href:
@@ -168,8 +170,7 @@ def authors_in_block(block: Any, page: Page) -> list[Author]:
             continue
         entry = same[0]
         for ancestor in same[0].iterancestors():  # innermost first
-            other = {url for _, url in _profile_links(ancestor, page)} - {href}
-            if other or ancestor is block:
+            if ancestor is block or any(url != href and ancestor in above for url, above in ancestry):
                 break
             entry = ancestor
         authors.append(_author_from_entry(entry, name, href))
