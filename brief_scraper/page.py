@@ -6,13 +6,16 @@ import html
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lxml import etree
 from parsel import css2xpath
 
 from brief_scraper.text import clean_text
 from brief_scraper.urls import absolute_url, host_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # libxml2 walks attribute axes fast but tests predicates slowly (a node-set per attribute
 # test), so candidates are gathered without predicates.
@@ -29,19 +32,25 @@ _WORD_RE = re.compile(r"\w+")
 _HIDDEN_CLASS_RE = re.compile(r"sr-only|visually-hidden|\bhidden\b|screen-reader")
 
 
-def _top_level_parts(xpath: str, separator: str) -> list[str]:
-    """Split *xpath* on *separator* where it is outside brackets and quotes."""
-    parts, depth, quote, start = [], 0, "", 0
+def _outside_quotes(xpath: str) -> Iterator[tuple[int, str, int]]:
+    """Yield (index, character, bracket depth before it) of each character outside quotes."""
+    depth, quote = 0, ""
     for index, char in enumerate(xpath):
         if quote:
             quote = "" if char == quote else quote
-        elif char in "'\"":
+            continue
+        if char in "'\"":
             quote = char
-        elif char in "[(":
-            depth += 1
-        elif char in "])":
-            depth -= 1
-        elif depth == 0 and xpath.startswith(separator, index):
+            continue
+        yield index, char, depth
+        depth += 1 if char in "[(" else -1 if char in "])" else 0
+
+
+def _top_level_parts(xpath: str, separator: str) -> list[str]:
+    """Split *xpath* on *separator* where it is outside brackets and quotes."""
+    parts, start = [], 0
+    for index, _, depth in _outside_quotes(xpath):
+        if depth == 0 and index >= start and xpath.startswith(separator, index):
             parts.append(xpath[start:index])
             start = index + len(separator)
     return [*parts, xpath[start:]]
@@ -49,19 +58,8 @@ def _top_level_parts(xpath: str, separator: str) -> list[str]:
 
 def _is_one_predicate(text: str) -> bool:
     """Return whether *text* is one ``[...]`` group: its first bracket closes at its end."""
-    depth, quote = 0, ""
-    for index, char in enumerate(text):
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-            if depth == 0 and index != len(text) - 1:
-                return False
-    return depth == 0
+    closing = [index for index, char, depth in _outside_quotes(text) if char == "]" and depth == 1]
+    return closing[:1] == [len(text) - 1]
 
 
 _ONE_STEP_RE = re.compile(r"descendant-or-self::([\w*-]+)(\[.*\])?", re.S)
@@ -265,6 +263,11 @@ class Page:
         """Count *hosts* (a site profile's) as the page's own from now on."""
         self.extra_hosts = self.extra_hosts | hosts
         self.__dict__.pop("own_hosts", None)  # drop a cached value computed without them
+
+    @cached_property
+    def memo(self) -> dict[str, Any]:
+        """Per-page caches of helpers that read the tree, each under its helper's name."""
+        return {}
 
     def css(self, query: str | None) -> list[Any]:
         """Return what CSS *query* selects in the whole page; cached, since a page-wide query

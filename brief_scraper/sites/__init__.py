@@ -102,7 +102,7 @@ def _in_card(element: Any, page: Page) -> bool:
     profile), and remembered per page for every ancestor on the way: a list of topic links
     shares them.
     """
-    memo: dict[Any, bool] = page.__dict__.setdefault("_in_card_memo", {})
+    memo: dict[Any, bool] = page.memo.setdefault("in_card", {})
     path = []
     node = element.getparent()
     found = False
