@@ -173,7 +173,14 @@ class Extractor:
         number = next(self._numbers)
         slot = number % self.size
         for attempt in (1, 2):
-            worker = await self._worker(slot)
+            try:
+                worker = await self._worker(slot)
+            except OSError as error:  # no process to be had (limits, memory): extract here
+                logger.warning(
+                    "Cannot start an extraction worker (%(error)s); extracting in-process", {"error": error}
+                )
+                self.size = 0
+                return extract(body, url)
             try:
                 return await worker.extract(number, body, url)
             except WorkerDied:

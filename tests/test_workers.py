@@ -102,6 +102,17 @@ def test_a_page_that_kills_every_worker_is_dropped_and_counted(monkeypatch: pyte
     assert crawler.stats.get_value(WORKER_RESTARTS) == 2
 
 
+def test_no_worker_to_be_had_means_extracting_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def cannot_start(cls: type[Worker]) -> Worker:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(Worker, "start", classmethod(cannot_start))
+    body, url = fixture_pages()[0]
+    extractor = Extractor(1)
+    assert without_clock(run(extractor.extract(body, url))) == without_clock(extract(body, url))
+    assert extractor.size == 0
+
+
 @pytest.mark.parametrize(
     ("settings", "workers"),
     [
