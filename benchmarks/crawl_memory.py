@@ -68,14 +68,7 @@ def main() -> None:
     parser.add_argument("--pages", default="1000,10000", help="comma-separated site sizes, smallest first")
     parser.add_argument("--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS(_PER_DOMAIN)")
     parser.add_argument("--no-bare", action="store_true", help="crawl with (a) only")
-    parser.add_argument(
-        "-s",
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a setting for every crawl (e.g. HTTPCACHE_ENABLED=true)",
-    )
+    crawlrun.add_setting_option(parser, "a setting for every crawl (e.g. HTTPCACHE_ENABLED=true)")
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.pages.split(","))
     spiders = ["wilsoncenter"] if args.no_bare else ["wilsoncenter", "bare"]

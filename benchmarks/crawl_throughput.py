@@ -164,14 +164,7 @@ def main() -> None:
         help="the local site's server (benchmarks/localsite.py)",
     )
     parser.add_argument("--profile", action="store_true", help="also profile one (a) crawl with py-spy")
-    parser.add_argument(
-        "-s",
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a setting for both crawls (e.g. HTTPCACHE_ENABLED=true)",
-    )
+    crawlrun.add_setting_option(parser, "a setting for every crawl (e.g. HTTPCACHE_ENABLED=true)")
     args = parser.parse_args()
     print(f"machine: {crawlrun.machine()}")
     for busy in crawlrun.busy_processes():

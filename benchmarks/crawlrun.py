@@ -195,6 +195,11 @@ class BareItemSpider(BareSpider):
         yield {"url": response.url}
 
 
+def add_setting_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """Add ``-s NAME=VALUE`` (repeatable) to a benchmark's command line."""
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help=help_text)
+
+
 def child(argv: list[str] | None = None) -> None:
     """Run one crawl in this process; print its figures as one JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -203,14 +208,7 @@ def child(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--concurrency", type=int, default=OVERRIDES["CONCURRENT_REQUESTS"])
     parser.add_argument("--sample-seconds", type=float, default=0.5, help="RSS sampling interval")
-    parser.add_argument(
-        "-s",
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a setting for this crawl, over the others (VALUE as JSON, else a string)",
-    )
+    add_setting_option(parser, "a setting for this crawl, over the others (VALUE as JSON, else a string)")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     os.chdir(ROOT)  # scrapy.cfg: the project's settings
