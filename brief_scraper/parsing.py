@@ -49,17 +49,38 @@ def decode_html(html: str | bytes, content_type: str | None = None) -> str:
     return text
 
 
-def _may_be_utf8(body: bytes, content_type: str | None) -> bool:
-    """Return whether *body* is UTF-8 by the rules decode_html follows, as far as its
-    declarations say (a BOM, the header, ``<meta charset>``; none counts as UTF-8).
+def _utf8_by_declarations(body: bytes, content_type: str | None) -> bool | None:
+    """Return what a BOM, the HTTP header or an XML declaration say of *body* being UTF-8:
+    True or False, or None when none of them speaks (then ``<meta charset>`` decides, read
+    from the parsed tree by _declares_other_encoding: w3lib's scan of the first 4 kB costs
+    a tenth of a parse). A NUL byte means not UTF-8 (lxml refuses it).
 
-    Whether its bytes are valid UTF-8 is left to lxml's parse (see _parse_utf8): checking
-    by decoding costs a decoded copy of every non-ASCII page.
+    Whether the bytes are valid UTF-8 is left to lxml's parse (_parse_utf8): checking by
+    decoding costs a decoded copy of every non-ASCII page.
     """
-    declared = (
-        read_bom(body)[0] or http_content_type_encoding(content_type) or html_body_declared_encoding(body)
-    )
-    return (not declared or declared.lower() in _UTF8_NAMES) and b"\x00" not in body
+    if b"\x00" in body:
+        return False
+    declared = read_bom(body)[0] or http_content_type_encoding(content_type)
+    if not declared and body[:256].lstrip()[:5].lower() == b"<?xml":
+        declared = html_body_declared_encoding(body)
+    return declared.lower() in _UTF8_NAMES if declared else None
+
+
+_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
+
+
+def _declares_other_encoding(root: Any) -> bool:
+    """Return whether the ``<head>`` of parsed *root* declares an encoding other than UTF-8
+    (``<meta charset>`` or ``http-equiv`` Content-Type): then decode_html's rules decide."""
+    head = root.find("head")
+    for meta in head.iter("meta") if head is not None else ():
+        label = meta.get("charset")
+        if label is None:
+            match = _CHARSET_RE.search(meta.get("content") or "")
+            label = match[1] if match and (meta.get("http-equiv") or "").lower() == "content-type" else None
+        if label is not None and label.strip():
+            return label.strip().lower() not in _UTF8_NAMES
+    return False
 
 
 # One parser per thread, reused: building a parser costs about a third of parsing a page.
@@ -103,8 +124,11 @@ def parse_root(html: str | bytes, content_type: str | None = None) -> Any:
     True
     """
     root = None
-    if isinstance(html, (bytes, bytearray)) and html and _may_be_utf8(bytes(html), content_type):
+    utf8 = _utf8_by_declarations(bytes(html), content_type) if isinstance(html, (bytes, bytearray)) else False
+    if html and utf8 is not False:
         root = _parse_utf8(bytes(html))
+        if root is not None and utf8 is None and _declares_other_encoding(root):
+            root = None
     if root is None:
         text = _CONTROL_RE.sub("", decode_html(html, content_type))
         body = text.strip().encode("utf-8", "replace")  # "replace": lone surrogates

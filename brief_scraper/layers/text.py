@@ -45,8 +45,10 @@ _DOWNLOAD_LINKS = etree.XPath(
 _VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
 _INVISIBLE_TAGS = frozenset({"script", "style", "noscript"})
 _DOCUMENT_HREF_RE = re.compile(r"\.(?:pdf|docx?|epub|pptx?|xlsx?|csv|zip)(?:[?#]|$)", re.I)
+_DOCUMENT_HREF_LINE_RE = re.compile(_DOCUMENT_HREF_RE.pattern, re.I | re.M)  # links one a line
 _LINKS = etree.XPath(".//a[@href]")
 _HREFS = etree.XPath(".//a/@href")
+_PLAIN_HREFS = etree.XPath(".//a/@href", smart_strings=False)  # without a way back to the link
 _PARAGRAPHS = etree.XPath(".//p")
 _SERIES_PARAGRAPHS = etree.XPath(".//p[contains(., 'series') or contains(., 'Series')]")
 _ROLES = etree.XPath(
@@ -218,6 +220,10 @@ def find_download_button(region: Any, page: Page) -> Download | None:
 def find_documents(region: Any, page: Page) -> list[Download]:
     """Return the documents on the page's own site linked from *region*, each once."""
     found: dict[str, Download] = {}
+    # Most regions link no document: one search over all their links says so, at a fraction
+    # of a search per link (a line per link: re.M's $ is each link's end).
+    if not _DOCUMENT_HREF_LINE_RE.search("\n".join(href.strip() for href in _PLAIN_HREFS(region))):
+        return []
     for href in _HREFS(region):  # lxml strings: the link is only read for a document
         if not _DOCUMENT_HREF_RE.search(href.strip()):
             continue
