@@ -53,6 +53,8 @@ EXTRACT_FAILED = "extract_failed"  # the drop reason: brief/dropped/extract_fail
 _PAGE_HEADER = struct.Struct("!QII")  # page number, URL length, body length; then URL, body
 _RECORD_HEADER = struct.Struct("!QI")  # page number, JSON length; then the record as JSON
 _STOP_SECONDS = 5.0  # a worker gets this long to exit when its stdin closes
+_START_SECONDS = 60.0  # and this long to import the project and answer its first page
+_FIRST_PAGE = b"<html><head><title>ready?</title></head></html>"  # page 0: the start's handshake
 
 
 def default_workers(settings: BaseSettings) -> int:
@@ -69,6 +71,8 @@ class WorkerDied(Exception):
 class Worker:
     """One worker process and the pages it has not answered yet."""
 
+    arguments: tuple[str, ...] = ("-m", "brief_scraper.workers")  # after sys.executable
+
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
@@ -76,12 +80,25 @@ class Worker:
 
     @classmethod
     async def start(cls) -> Self:
+        """Start a worker and have it answer a first, tiny page.
+
+        Raise OSError when it cannot be started or does not answer (a broken environment):
+        the crawl then extracts in-process rather than lose every page to dead workers.
+        """
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # eggs (Scrapyd) too
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "brief_scraper.workers",
+            sys.executable, *cls.arguments,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
         )  # fmt: skip
-        return cls(process)
+        worker = cls(process)
+        try:
+            await asyncio.wait_for(worker.extract(0, _FIRST_PAGE, "https://example.org/"), _START_SECONDS)
+        except (WorkerDied, TimeoutError) as failure:
+            if process.returncode is None:
+                process.kill()
+            await worker.stop()
+            raise OSError(f"the extraction worker did not answer: {failure!r}") from failure
+        return worker
 
     @property
     def alive(self) -> bool:
@@ -140,8 +157,8 @@ class Extractor:
         self.size = max(0, workers)
         self.crawler = crawler  # its stats exist once the crawl starts, not yet when spiders are made
         self._workers: list[Worker | None] = [None] * self.size
-        self._starting: dict[int, asyncio.Task[Worker]] = {}
-        self._numbers = itertools.count()
+        self._starting: dict[int, asyncio.Future[Worker]] = {}
+        self._numbers = itertools.count(1)  # 0 is each worker's first page (Worker.start)
         self._stopping: set[asyncio.Future[None]] = set()  # dead workers being reaped
 
     @classmethod
@@ -155,13 +172,15 @@ class Extractor:
         crawler.signals.connect(extractor.close, signal=signals.spider_closed)
         return extractor
 
-    async def start(self) -> None:
-        """Start the workers now, so that their imports overlap robots.txt and the sitemaps."""
+    def start(self) -> None:
+        """Start the workers in the background, so that their imports overlap robots.txt and
+        the sitemaps; the first pages wait for them."""
         for slot in range(self.size):
-            await self._worker(slot)
+            self._start(slot)
 
     async def close(self) -> None:
         """Stop the workers (idle by now: every page's record has come back)."""
+        await asyncio.gather(*self._starting.values(), return_exceptions=True)
         workers = [w for w in self._workers if w is not None]
         self._workers = [None] * self.size
         await asyncio.gather(*(w.stop() for w in workers))
@@ -175,11 +194,10 @@ class Extractor:
         for attempt in (1, 2):
             try:
                 worker = await self._worker(slot)
-            except OSError as error:  # no process to be had (limits, memory): extract here
-                logger.warning(
-                    "Cannot start an extraction worker (%(error)s); extracting in-process", {"error": error}
-                )
-                self.size = 0
+            except OSError as error:  # no working process to be had: extract here
+                if self.size:
+                    logger.warning("No extraction worker (%(error)s): extracting here", {"error": error})
+                    self.size = 0
                 return extract(body, url)
             try:
                 return await worker.extract(number, body, url)
@@ -193,10 +211,19 @@ class Extractor:
             return worker
         if worker is not None:  # it died between pages
             self._retire(slot, worker)
-        if slot not in self._starting:  # pages that arrive meanwhile wait for the same start
-            self._starting[slot] = asyncio.ensure_future(Worker.start())
+        return await self._start(slot)  # pages that arrive meanwhile wait for the same start
+
+    def _start(self, slot: int) -> asyncio.Future[Worker]:
+        """Return the start of slot's worker, begun now unless it is under way."""
+        if slot not in self._starting:
+            starting = self._starting[slot] = asyncio.ensure_future(self._started(slot))
+            # A start that fails is reported to the pages that wait for it; none may.
+            starting.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return self._starting[slot]
+
+    async def _started(self, slot: int) -> Worker:
         try:
-            worker = await self._starting[slot]
+            worker = await Worker.start()
         finally:
             self._starting.pop(slot, None)
         self._workers[slot] = worker

@@ -13,7 +13,7 @@ import pytest
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from brief_scraper import extract
+from brief_scraper import extract, workers
 from brief_scraper.workers import EXTRACT_FAILED, WORKER_RESTARTS, Extractor, Worker, default_workers
 from spiders.wilsoncenter import WilsonCenterSpider
 
@@ -40,7 +40,7 @@ def test_a_worker_gives_the_records_extract_gives_in_process() -> None:
 
     async def crawl() -> list[dict[str, Any] | None]:
         extractor = Extractor(1)
-        await extractor.start()
+        extractor.start()
         try:  # all at once, as concurrent responses would: answers come back by page number
             return await asyncio.gather(*(extractor.extract(body, url) for body, url in pages))
         finally:
@@ -61,9 +61,8 @@ def test_a_page_whose_worker_dies_is_retried_in_a_new_worker_and_counted() -> No
 
     async def crawl() -> tuple[dict[str, Any] | None, int]:
         extractor = Extractor(1, crawler)
-        await extractor.start()
-        first = extractor._workers[0]
-        assert first is not None
+        extractor.start()  # in the background, as at spider_opened
+        first = await extractor._worker(0)
         os.kill(first.process.pid, signal.SIGKILL)
         await first.process.wait()
         record = await extractor.extract(body, url)
@@ -83,8 +82,9 @@ def test_a_page_that_kills_every_worker_is_dropped_and_counted(monkeypatch: pyte
     crawler = get_crawler(WilsonCenterSpider)
 
     async def dies(self: Worker, number: int, body: bytes, url: str) -> dict[str, Any]:
-        os.kill(self.process.pid, signal.SIGKILL)  # as a libxml2 crash on this page would
-        await self.reader
+        if number:  # page 0 is the worker's start; then each real page kills it
+            os.kill(self.process.pid, signal.SIGKILL)  # as a libxml2 crash on this page would
+            await self.reader
         return await original(self, number, body, url)
 
     original = Worker.extract
@@ -102,15 +102,29 @@ def test_a_page_that_kills_every_worker_is_dropped_and_counted(monkeypatch: pyte
     assert crawler.stats.get_value(WORKER_RESTARTS) == 2
 
 
-def test_no_worker_to_be_had_means_extracting_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def cannot_start(cls: type[Worker]) -> Worker:
-        raise OSError("Resource temporarily unavailable")
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("-c", "raise SystemExit(1)"),  # a worker that cannot even import the project
+        ("-c", "import time; time.sleep(0.2)"),  # one that reads no page and exits cleanly
+        ("-c", "import time; time.sleep(60)"),  # one that never answers
+    ],
+)
+def test_no_working_worker_means_extracting_in_process(
+    monkeypatch: pytest.MonkeyPatch, arguments: tuple[str, ...]
+) -> None:
+    monkeypatch.setattr(Worker, "arguments", arguments)
+    monkeypatch.setattr(workers, "_START_SECONDS", 1.0)
+    pages = fixture_pages()[:3]
 
-    monkeypatch.setattr(Worker, "start", classmethod(cannot_start))
-    body, url = fixture_pages()[0]
-    extractor = Extractor(1)
-    assert without_clock(run(extractor.extract(body, url))) == without_clock(extract(body, url))
-    assert extractor.size == 0
+    async def crawl() -> tuple[list[dict[str, Any] | None], int]:
+        extractor = Extractor(1)
+        records = [await extractor.extract(body, url) for body, url in pages]
+        return records, extractor.size
+
+    records, size = run(crawl())
+    assert [without_clock(r) for r in records] == [without_clock(extract(body, url)) for body, url in pages]
+    assert size == 0
 
 
 @pytest.mark.parametrize(
