@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -95,10 +94,7 @@ def main() -> None:
         print(f"{spider:<13} peak RSS {large} pages / {small} pages: {peaks[spider][large]:.1f} / "
               f"{peaks[spider][small]:.1f} MB = {ratio:.2f}x{target}")  # fmt: skip
     print(f"load after: {crawlrun.load_average()}")
-    for problem in problems:
-        print(f"PROBLEM: {problem}")
-    if problems:
-        sys.exit(1)
+    crawlrun.exit_on_problems(problems)
 
 
 if __name__ == "__main__":

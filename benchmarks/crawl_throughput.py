@@ -207,10 +207,7 @@ def main() -> None:
     )
     print("\n".join(budget(a, b, extract_ms(args.pages))))
     print(f"load after: {crawlrun.load_average()}")
-    for problem in problems:
-        print(f"PROBLEM: {problem}")
-    if problems:
-        sys.exit(1)
+    crawlrun.exit_on_problems(problems)
 
 
 if __name__ == "__main__":

@@ -334,6 +334,14 @@ def check(result: dict[str, Any], pages: int) -> list[str]:
     return problems
 
 
+def exit_on_problems(problems: list[str]) -> None:
+    """Print each problem a crawl had, and exit 1 if there was any."""
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    if problems:
+        sys.exit(1)
+
+
 def load_average() -> str:
     """The 1, 5 and 15 minute load averages."""
     return " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -272,13 +272,10 @@ class Page:
     def css(self, query: str | None) -> list[Any]:
         """Return what CSS *query* selects in the whole page; cached, since a page-wide query
         walks the whole tree (a site's design marker is often also its hero)."""
-        if query not in self._css_cache:
-            self._css_cache[query] = select(self.root, query)
-        return self._css_cache[query]
-
-    @cached_property
-    def _css_cache(self) -> dict[str | None, list[Any]]:
-        return {}
+        cache: dict[str | None, list[Any]] = self.memo.setdefault("css", {})
+        if query not in cache:
+            cache[query] = select(self.root, query)
+        return cache[query]
 
     def elements(self, tag: str) -> list[Any]:
         """Return the page's lxml elements of *tag* (one of INDEXED_TAGS), in page order."""
@@ -316,10 +313,6 @@ class Page:
             root.get("lang") or root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
         )
 
-    @cached_property
-    def _absolute_cache(self) -> dict[str, str | None]:
-        return {}
-
     def absolute(self, href: str | None) -> str | None:
         """Return *href* absolute against the page's base URL (http(s) only).
 
@@ -327,9 +320,10 @@ class Page:
         """
         if href is None:
             return None
-        if href not in self._absolute_cache:
-            self._absolute_cache[href] = absolute_url(href, self.base_url)
-        return self._absolute_cache[href]
+        cache: dict[str, str | None] = self.memo.setdefault("absolute", {})
+        if href not in cache:
+            cache[href] = absolute_url(href, self.base_url)
+        return cache[href]
 
     def is_own(self, url: str | None) -> bool:
         """Return whether *url* is on the page's own site."""

@@ -164,10 +164,9 @@ class Extractor:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        if settings.get("BRIEF_EXTRACT_WORKERS") in (None, ""):
-            extractor = cls(default_workers(settings), crawler)
-        else:
-            extractor = cls(settings.getint("BRIEF_EXTRACT_WORKERS"), crawler)
+        chosen = settings.get("BRIEF_EXTRACT_WORKERS") not in (None, "")
+        workers = settings.getint("BRIEF_EXTRACT_WORKERS") if chosen else default_workers(settings)
+        extractor = cls(workers, crawler)
         crawler.signals.connect(extractor.start, signal=signals.spider_opened)
         crawler.signals.connect(extractor.close, signal=signals.spider_closed)
         return extractor
@@ -179,8 +178,9 @@ class Extractor:
             self._start(slot)
 
     async def close(self) -> None:
-        """Stop the workers (idle by now: every page's record has come back)."""
-        await asyncio.gather(*self._starting.values(), return_exceptions=True)
+        """Stop the workers (idle by now: every page's record has come back), and wait for
+        those still starting and for dead ones still being reaped."""
+        await asyncio.gather(*self._starting.values(), *self._stopping, return_exceptions=True)
         workers = [w for w in self._workers if w is not None]
         self._workers = [None] * self.size
         await asyncio.gather(*(w.stop() for w in workers))

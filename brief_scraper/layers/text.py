@@ -327,11 +327,18 @@ def find_date_near_headline(page: Page) -> dict[str, Any]:
         return {}
     # After the headline first (bylines), then just before it (kickers, dates over the title).
     for text in [*_NEAR_HEADLINE_XPATH(headline), *reversed(_BEFORE_HEADLINE_XPATH(headline))]:
-        if len(text) > 160 or not _HAS_YEAR_RE.search(text):
-            continue
-        posted = parse_posted(None, text, page.html_language)
-        if posted.date:
-            return {"posted_date": posted.date, "posted_at": None, "posted_raw": clean_text(text)}
+        if len(text) <= 160 and _HAS_YEAR_RE.search(text):
+            found = _posted_in_text(text, page)
+            if found:
+                return found
+    return {}
+
+
+def _posted_in_text(text: str, page: Page) -> dict[str, Any]:
+    """Return posted_* of the day written in a text node (no machine value), or {}."""
+    posted = parse_posted(None, text, page.html_language)
+    if posted.date:
+        return {"posted_date": posted.date, "posted_at": None, "posted_raw": clean_text(text)}
     return {}
 
 
@@ -365,9 +372,9 @@ def find_labelled_date(page: Page) -> dict[str, Any]:
             label = "".join(before.itertext())
             if len(label) > 40 or not _DATE_LABEL_RE.search(label):
                 continue
-        posted = parse_posted(None, text, page.html_language)
-        if posted.date:
-            return {"posted_date": posted.date, "posted_at": None, "posted_raw": clean_text(text)}
+        found = _posted_in_text(text, page)
+        if found:
+            return found
     return {}
 
 

@@ -152,16 +152,19 @@ def merge_authors(byline: list[Author], block: list[Author]) -> list[Author]:
     return merged
 
 
-def hero_region(design: Design, page: Page) -> Any | None:
-    """Return the hero, or, when broken markup closed it early, the hero with what follows it.
+def hero_region(design: Design, page: Page) -> tuple[Any | None, Any | None]:
+    """Return the hero and its posted element (each None when missing).
 
-    A stray ``</div>`` can end the hero right after the title, leaving the byline, date and
+    When broken markup closed the hero early, the region is the hero with what follows it:
+    a stray ``</div>`` can end the hero right after the title, leaving the byline, date and
     Download button as its next siblings. Then the region is a copy of the hero and of those
     siblings up to the body (or a related-content block), so no card is ever inside it.
     """
     hero = _first_on_page(page, design.hero)
-    if hero is None or not design.fields.get("posted") or select(hero, design.fields["posted"]):
-        return hero
+    posted_css = design.fields.get("posted")
+    posted = _first(hero, posted_css)
+    if hero is None or not posted_css or posted is not None:
+        return hero, posted
     wrapper = etree.Element("div")
     wrapper.append(deepcopy(hero))
     for sibling in hero.itersiblings():
@@ -172,7 +175,7 @@ def hero_region(design: Design, page: Page) -> Any | None:
         ):
             break
         wrapper.append(deepcopy(sibling))
-    return wrapper
+    return wrapper, _first(wrapper, posted_css)
 
 
 def run_design(design: Design, page: Page) -> dict[str, Any]:
@@ -183,37 +186,33 @@ def run_design(design: Design, page: Page) -> dict[str, Any]:
     Selectors of ``title``/``content_type``/``posted``/``authors``/``programs``/``image``
     are relative to the hero, ``topics`` to the whole page.
     """
-    hero = hero_region(design, page)
+    hero, posted_node = hero_region(design, page)
     body = _first_on_page(page, design.body)
     css = design.fields
     found: dict[str, Any] = {}
-    title = finders.node_text(_first(hero, css.get("title"))) if hero is not None else None
+    # _first() of a missing hero is None, and node_text(None) and _image_src(None) are None.
+    title = finders.node_text(_first(hero, css.get("title")))
     if title:
         found["title"] = title
-    label = finders.node_text(_first(hero, css.get("content_type"))) if hero is not None else None
+    label = finders.node_text(_first(hero, css.get("content_type")))
     label = clean_text((label or "").strip(_BULLETS)) or design.content_type
     if label:
         found["content_type"] = label
-    if hero is not None:
-        image = _image_src(_first(hero, css.get("image")), page)
-        if image:
-            found["image_url"] = image
+    image = _image_src(_first(hero, css.get("image")), page)
+    if image:
+        found["image_url"] = image
     if not design.is_publication:
         return found
 
-    if hero is not None:
-        posted_node = _first(hero, css.get("posted"))
-        if posted_node is not None:
-            posted = parse_posted(
-                posted_node.get("datetime") or next(iter(_DATETIME_VALUES(posted_node)), None),
-                _date_text(posted_node),
-                page.html_language,
-            )
-            if posted.date or posted.raw:
-                found.update(posted_date=posted.date, posted_at=posted.at, posted_raw=posted.raw)
-        programs = _links(hero, css.get("programs"), page)
-    else:
-        programs = []
+    if posted_node is not None:
+        posted = parse_posted(
+            posted_node.get("datetime") or next(iter(_DATETIME_VALUES(posted_node)), None),
+            _date_text(posted_node),
+            page.html_language,
+        )
+        if posted.date or posted.raw:
+            found.update(posted_date=posted.date, posted_at=posted.at, posted_raw=posted.raw)
+    programs = _links(hero, css.get("programs"), page)  # select() of a missing region is []
     programs += [p for p in _links(page.root, css.get("page_programs"), page) if p not in programs]
     if programs:
         found["programs"] = programs
