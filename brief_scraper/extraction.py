@@ -89,7 +89,7 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
 
 
 def _extract(html: str | bytes, url: str) -> dict[str, Any]:
-    page = Page(parse_root(html or b""), absolute_url(url, url) or url, source=html)
+    page = Page(parse_root(html or b""), absolute_url(url, url) or url)
     profile = profile_for(page)
     if profile is not None:
         page.add_own_hosts(profile.hosts)

@@ -170,7 +170,6 @@ class Page:
     root: Any  # the lxml root element (brief_scraper.parsing.parse_root)
     url: str
     extra_hosts: frozenset[str] = frozenset()
-    source: str | bytes | None = None  # the page as given to extract(), for mentions()
 
     @cached_property
     def _tag_index(self) -> dict[str, list[Any]]:
@@ -244,20 +243,6 @@ class Page:
                     value = html.unescape(content) if "&" in content else content
                     values.setdefault(key.strip().lower(), []).append(value)
         return values
-
-    def mentions(self, *words: str) -> bool:
-        """Return whether the page's source holds any of the ASCII *words* (case as given).
-
-        A scan at C speed, so that a finder can skip its XPath walk on the many pages that
-        cannot match it. True when unsure: no source, or UTF-16/32, where ASCII text is not
-        ASCII bytes.
-        """
-        source = self.source
-        if isinstance(source, str):
-            return any(word in source for word in words)
-        if not source or b"\x00" in source[:4096]:
-            return True
-        return any(word.encode("ascii") in source for word in words)
 
     def add_own_hosts(self, hosts: frozenset[str]) -> None:
         """Count *hosts* (a site profile's) as the page's own from now on."""

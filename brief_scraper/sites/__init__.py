@@ -223,7 +223,7 @@ def run_design(design: Design, page: Page) -> dict[str, Any]:
     if authors:
         found["authors"] = authors
 
-    excerpt = finders.find_excerpt(body, page) if body is not None else None
+    excerpt = finders.find_excerpt(body) if body is not None else None
     if excerpt:
         found["excerpt"] = excerpt
     summary = None
