@@ -183,7 +183,19 @@ def find_byline_authors(main: Any, page: Page, site_names: set[str]) -> list[Aut
     return find_by_line(page, site_names)
 
 
+def _may_be_byline(m: Marked) -> bool:
+    """Return whether any of _BYLINE_TESTS may pass *m*: each needs one of these markers."""
+    return (
+        m.itemprop in ("name", "author")
+        or "author" in m.rel
+        or m.element.tag == "byline"
+        or any(word in m.cls for word in ("author", "byline", "auteur", "autor", "fn"))
+    )
+
+
 def _byline_in(marked: list[Marked], site_names: set[str]) -> list[Author]:
+    # Most marked elements are there for the date finders: the tests run on the rest only.
+    marked = [m for m in marked if _may_be_byline(m)]
     for test in _BYLINE_TESTS:
         found = [m.element for m in marked if test(m) and not is_comment_or_form(m.element)]
         names: list[str] = []
