@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import cssselect
+from cssselect.xpath import GenericTranslator
 from lxml import etree
 from parsel import css2xpath
 
@@ -35,6 +37,7 @@ _MARKED_XPATH = etree.XPath(
 _MARKER_CLASS_HINT_RE = re.compile(r"author|byline|auteur|autor|date|publi|posted|datum|time|meta|fn")
 _MARKER_CLASS_RE = re.compile(r"author|byline|auteur|autor|date|publi|posted|datum|time|meta|\bfn\b")
 
+xpath_literal = GenericTranslator.xpath_literal
 _WORD_RE = re.compile(r"\w+")
 _HIDDEN_CLASS_RE = re.compile(r"sr-only|visually-hidden|\bhidden\b|screen-reader")
 
@@ -103,8 +106,66 @@ def merge_union(xpath: str) -> str:
 @lru_cache(maxsize=512)
 def _compiled_css(query: str) -> etree.XPath:
     """Return CSS *query* as a compiled XPath that, as parsel's css(), matches the region
-    itself too (a union of one-step paths merged into one walk: merge_union)."""
-    return etree.XPath(merge_union(css2xpath(query)))
+    itself too: tags and classes only as class_xpath(), else a union of one-step paths
+    merged into one walk (merge_union)."""
+    compounds = class_compounds(query)
+    return etree.XPath(class_xpath(compounds) if compounds else merge_union(css2xpath(query)))
+
+
+@lru_cache(maxsize=512)
+def class_compounds(query: str) -> tuple[tuple[str | None, tuple[str, ...]], ...] | None:
+    """Return CSS *query* as (tag or None, classes) per member when each member is only a
+    tag and classes (``div.a.b, .c``); None for any other CSS.
+
+    >>> class_compounds("DIV.text-block.wysiwyg-content, .text-block-inner")
+    (('div', ('text-block', 'wysiwyg-content')), (None, ('text-block-inner',)))
+    >>> class_compounds("a[href*='/person/']") is None
+    True
+    >>> class_compounds("ul.hero__info a") is None
+    True
+    """
+    try:
+        members = cssselect.parse(query)
+    except cssselect.SelectorError:
+        return None
+    compounds = []
+    for member in members:
+        node, classes = member.parsed_tree, []
+        while isinstance(node, cssselect.parser.Class):
+            classes.append(node.class_name)
+            node = node.selector
+        if member.pseudo_element or not classes or not isinstance(node, cssselect.parser.Element):
+            return None
+        if node.namespace:
+            return None
+        tag = node.element.lower() if node.element and node.element != "*" else None
+        compounds.append((tag, tuple(reversed(classes))))
+    return tuple(compounds)
+
+
+def class_xpath(compounds: tuple[tuple[str | None, tuple[str, ...]], ...]) -> str:
+    r"""Return the XPath of class_compounds() that tests class attributes, not elements.
+
+    libxml2 evaluates ``@class`` in an element predicate as a node-set of its own, three
+    times in the translated test; on the attribute axis the value is at hand, and a plain
+    contains() rules out most values before the whole-word test. Members on the same tag
+    share one walk.
+
+    >>> print(class_xpath((("a", ("tag",)),)).replace(" and ", "\n    and "))
+    descendant-or-self::a/@class[(contains(., 'tag')
+        and contains(concat(' ', normalize-space(.), ' '), ' tag '))]/..
+    """
+    by_tag: dict[str, list[str]] = {}
+    for tag, classes in compounds:
+        test = " and ".join(
+            f"contains(., {xpath_literal(name)}) and "
+            f"contains(concat(' ', normalize-space(.), ' '), {xpath_literal(f' {name} ')})"
+            for name in classes
+        )
+        by_tag.setdefault(tag or "*", []).append(f"({test})")
+    return " | ".join(
+        f"descendant-or-self::{tag}/@class[{' or '.join(tests)}]/.." for tag, tests in by_tag.items()
+    )
 
 
 def select(region: Any, query: str | None) -> list[Any]:
