@@ -21,13 +21,13 @@ if TYPE_CHECKING:
 
 # libxml2 walks attribute axes fast but tests predicates slowly (a node-set per attribute
 # test), so candidates are gathered without predicates.
-# The class values and their elements come in the same (document) order: one class
-# attribute per element.
-_CLASS_VALUES_XPATH = etree.XPath("descendant-or-self::*/@class", smart_strings=False)
-_CLASSED_XPATH = etree.XPath("descendant-or-self::*/@class/..")
+# Class values as strings that know their element (getparent()): a second walk for the
+# elements cost more than the strings' back-references.
+_CLASS_VALUES_XPATH = etree.XPath("descendant-or-self::*/@class")
 # $classed: the elements with a marker class, merged in page order with the other markers.
+# rel only counts on links (the one test that reads it wants an <a>).
 _MARKED_XPATH = etree.XPath(
-    "$classed | descendant-or-self::*/@itemprop/.. | descendant-or-self::*/@rel/.."
+    "$classed | descendant-or-self::*/@itemprop/.. | descendant-or-self::a/@rel/.."
     " | descendant-or-self::*/@property/.. | descendant-or-self::time | descendant-or-self::abbr"
     " | descendant-or-self::byline"
 )
@@ -206,9 +206,9 @@ class Marked(NamedTuple):
 def _marked_in(root: Any) -> list[Marked]:
     """Return Page.marked()'s elements below lxml element *root*.
 
-    The class values that name a marker are found among the page's distinct ones, then their
-    elements among those with a class; one XPath union puts them in page order with the
-    other markers. A walk of every element in Python cost twice as much.
+    The class values that name a marker are found among the page's distinct ones, and their
+    elements from the values; one XPath union puts them in page order with the other
+    markers. A walk of every element in Python cost twice as much.
     """
     values = _CLASS_VALUES_XPATH(root)
     wanted = {
@@ -216,11 +216,7 @@ def _marked_in(root: Any) -> list[Marked]:
         for cls in set(values)
         if _MARKER_CLASS_HINT_RE.search(low := cls.lower()) and _MARKER_CLASS_RE.search(low)
     }
-    classed = (
-        [element for element, cls in zip(_CLASSED_XPATH(root), values, strict=True) if cls in wanted]
-        if wanted
-        else []
-    )
+    classed = [value.getparent() for value in values if value in wanted] if wanted else []
     candidates = _MARKED_XPATH(root, classed=classed)
     return [
         Marked(
@@ -254,9 +250,9 @@ class Page:
         """Elements in *scope* (an lxml element of the page; the page by default) that byline
         and date finders may want, in page order, attributes read once.
 
-        Those are elements with microdata, RDFa, rel, a time/abbr/byline tag, or a class that
-        names an author, a byline or a date. The page's are found once; a scope's are those
-        of the page inside it.
+        Those are elements with microdata, RDFa, links with rel, a time/abbr/byline tag, or a
+        class that names an author, a byline or a date. The page's are found once; a scope's
+        are those of the page inside it.
         """
         if scope is None or scope is self.root:
             return self._page_marked
