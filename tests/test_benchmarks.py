@@ -1,8 +1,9 @@
-"""The crawl benchmarks still run: each script on a tiny site, checked for its figures, not its speed."""
+"""The benchmarks still run: each script on a tiny input, checked for its figures, not its speed."""
 
 from __future__ import annotations
 
 import doctest
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,14 @@ def test_pipeline_speed_times_every_pipeline():
     out = run_script("pipeline_speed.py", "--records", "4", "--rounds", "1")
     assert "NormalizePipeline" in out
     assert "JsonlWriterPipeline" in out
+
+
+def test_extract_floor_checks_its_minimal_extractor_before_timing_it():
+    # minimal() must stay right on the design A fixtures, or its ratio is no floor.
+    out = run_script("extract_floor.py", "--rounds", "1")
+    assert "minimal() right on url, title, content_type, posted_date" in out
+    assert re.search(r"^  minimal +\d+\.\d\dx$", out, re.M), out
+    assert re.search(r"^  extract +\d+\.\d\dx$", out, re.M), out
 
 
 @pytest.mark.parametrize("name", ["localsite", "crawl_memory"])
