@@ -61,7 +61,7 @@ _LABEL = etree.XPath(
 _TIME = etree.XPath(".//time")
 _BYLINE = etree.XPath(".//ul[contains(@class, 'authors')]//a[contains(@href, '/person/')]")
 _PROGRAMS = etree.XPath(".//a[contains(@href, '/program/')]")
-_IMAGE = etree.XPath(".//img/@src")
+_IMAGE = etree.XPath(".//img[@alt='Publication cover']/@src")
 _QUOTE = etree.XPath(".//blockquote")
 _PARAGRAPHS = etree.XPath(".//p")
 _DOCUMENTS = etree.XPath(".//a[contains(., 'Download') or contains(@href, '.pdf')]/@href")

@@ -56,14 +56,14 @@ def _outside_quotes(xpath: str) -> Iterator[tuple[int, str, int]]:
         depth += 1 if char in "[(" else -1 if char in "])" else 0
 
 
-def _top_level_parts(xpath: str, separator: str) -> list[str]:
-    """Split *xpath* on *separator* where it is outside brackets and quotes."""
+def _top_level_parts(expression: str, separator: str) -> list[str]:
+    """Split *expression* (XPath or CSS) on *separator* where it is outside brackets and quotes."""
     parts, start = [], 0
-    for index, _, depth in _outside_quotes(xpath):
-        if depth == 0 and index >= start and xpath.startswith(separator, index):
-            parts.append(xpath[start:index])
+    for index, _, depth in _outside_quotes(expression):
+        if depth == 0 and index >= start and expression.startswith(separator, index):
+            parts.append(expression[start:index])
             start = index + len(separator)
-    return [*parts, xpath[start:]]
+    return [*parts, expression[start:]]
 
 
 def _is_one_predicate(text: str) -> bool:
@@ -110,6 +110,16 @@ def _compiled_css(query: str) -> etree.XPath:
     merged into one walk (merge_union)."""
     compounds = class_compounds(query)
     return etree.XPath(class_xpath(compounds) if compounds else merge_union(css2xpath(query)))
+
+
+@lru_cache(maxsize=128)
+def css_members(css: str) -> tuple[str, ...]:
+    """Return the members of CSS selector list *css*, in order.
+
+    >>> css_members("img[alt='a, b'], img")
+    ("img[alt='a, b']", 'img')
+    """
+    return tuple(member.strip() for member in _top_level_parts(css, ",") if member.strip())
 
 
 @lru_cache(maxsize=512)

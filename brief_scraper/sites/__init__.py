@@ -19,7 +19,7 @@ from lxml import etree
 
 from brief_scraper.dates import parse_posted
 from brief_scraper.layers import text as finders
-from brief_scraper.page import Page, select
+from brief_scraper.page import Page, css_members, select
 from brief_scraper.record import Author, Link
 from brief_scraper.text import clean_text
 from brief_scraper.urls import host_of
@@ -73,6 +73,16 @@ class SiteProfile:
 def _first(region: Any, css: str | None) -> Any | None:
     found = select(region, css)
     return found[0] if found else None
+
+
+def _first_preferred(region: Any, css: str | None) -> Any | None:
+    """Return the first element of the first member of selector list *css* that matches in
+    *region*: members in order of preference, where a plain selector list is page order."""
+    for member in css_members(css or ""):
+        found = _first(region, member)
+        if found is not None:
+            return found
+    return None
 
 
 def _first_on_page(page: Page, css: str | None) -> Any | None:
@@ -182,7 +192,8 @@ def run_design(design: Design, page: Page) -> dict[str, Any]:
     """Return the fields *design*'s selectors and the scoped finders give on *page*.
 
     ``fields`` keys: ``title``, ``content_type``, ``posted`` (an element with ``@datetime``
-    and/or date text), ``authors`` (profile links), ``programs``, ``image``, ``topics``.
+    and/or date text), ``authors`` (profile links), ``programs``, ``image`` (its members in
+    order of preference: a hero may show headshots before the cover), ``topics``.
     Selectors of ``title``/``content_type``/``posted``/``authors``/``programs``/``image``
     are relative to the hero, ``topics`` to the whole page.
     """
@@ -198,7 +209,7 @@ def run_design(design: Design, page: Page) -> dict[str, Any]:
     label = clean_text((label or "").strip(_BULLETS)) or design.content_type
     if label:
         found["content_type"] = label
-    image = _image_src(_first(hero, css.get("image")), page)
+    image = _image_src(_first_preferred(hero, css.get("image")), page)
     if image:
         found["image_url"] = image
     if not design.is_publication:
