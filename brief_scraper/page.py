@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -13,7 +12,7 @@ from cssselect.xpath import GenericTranslator
 from lxml import etree
 from parsel import css2xpath
 
-from brief_scraper.text import clean_text
+from brief_scraper.text import clean_text, decode_markup
 from brief_scraper.urls import absolute_url, host_of
 
 if TYPE_CHECKING:
@@ -315,8 +314,8 @@ class Page:
             for attr in ("property", "name", "itemprop", "http-equiv"):  # RDFa, HTML, microdata
                 key = meta.get(attr)
                 if key and content.strip():
-                    # Some CMSs escape twice, leaving "&amp;" or "&#8211;" in the parsed value.
-                    value = html.unescape(content) if "&" in content else content
+                    # Some CMSs escape twice or more, or put HTML in a description.
+                    value = decode_markup(content)
                     values.setdefault(key.strip().lower(), []).append(value)
         return values
 

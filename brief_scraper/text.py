@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -36,6 +37,46 @@ def clean_text(value: str | None) -> str | None:
             value = value.translate(_ZERO_WIDTH)
         value = unicodedata.normalize("NFC", value)
     return " ".join(value.split()) or None  # split() drops every run of spaces, ends too
+
+
+# An entity with its semicolon. html.unescape() alone would also read "&copy" in "?a=1&copy=2"
+# or "&not" in "Q&notes" as HTML5's legacy entities.
+_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_BLOCK_TAG_RE = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|tr|table)\b[^<>]*>", re.I)
+_INLINE_TAG_RE = re.compile(
+    r"</?(?:a|b|i|u|em|strong|span|small|sup|sub|abbr|cite|code|mark|q|s|time|font)\b[^<>]*>", re.I
+)
+# CMSs escape metadata once per layer they pass through: "AT&amp;amp;T" has been through two.
+_MAX_ESCAPES = 4
+
+
+def decode_markup(value: str | None) -> str | None:
+    r"""Return a metadata value (a ``<meta>`` content, a JSON-LD string) as plain text: HTML
+    entities decoded however often it was escaped, HTML tags dropped (block tags leave a
+    paragraph break). Whitespace is left to clean_text() and clean_paragraphs().
+
+    Only the tags of HTML's text markup are dropped: a "<" in prose stays.
+
+    >>> decode_markup("if x < y and a<b")
+    'if x < y and a<b'
+
+    >>> decode_markup("AT&amp;amp;T and she&amp;#39;s")
+    "AT&T and she's"
+    >>> clean_paragraphs(decode_markup("<p>One <em>NDR</em> story.</p><p>Two.</p>"))
+    'One NDR story.\n\nTwo.'
+    >>> decode_markup("https://x.org/i.php?a=1&amp;copy=2&not=3")
+    'https://x.org/i.php?a=1&copy=2&not=3'
+    """
+    if not value or ("&" not in value and "<" not in value):
+        return value
+    for _ in range(_MAX_ESCAPES):
+        decoded = _ENTITY_RE.sub(lambda entity: html.unescape(entity[0]), value)
+        if decoded == value:
+            break
+        value = decoded
+    if "<" in value:
+        value = _INLINE_TAG_RE.sub("", _BLOCK_TAG_RE.sub("\n\n", value))
+    return value
 
 
 def join_paragraphs(paragraphs: Iterable[str | None]) -> str | None:

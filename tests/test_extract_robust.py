@@ -96,3 +96,21 @@ HTML_PIECES = st.sampled_from(
 @given(st.lists(HTML_PIECES | st.text(max_size=20), max_size=60))
 def test_extract_never_raises_on_shuffled_page_pieces(pieces: list[str]) -> None:
     assert_whole_record(extract("".join(pieces), URL))
+
+
+def test_metadata_escaped_twice_or_holding_html_gives_plain_values() -> None:
+    # Seen on evaluation pages: a description in <p> tags, entities escaped twice, and a
+    # JSON-LD image whose query escaped its "&".
+    page = """<html><head>
+    <meta name="description" content="&lt;p&gt;Der Konzern ist nach &lt;em&gt;NDR&lt;/em&gt;-Recherchen
+      betroffen, sagt Alfa Romeo: enth&amp;uuml;llt.&lt;/p&gt;">
+    <script type="application/ld+json">{"@type": "NewsArticle",
+      "headline": "AT&amp;amp;T &amp; she&amp;#39;s",
+      "image": "https://i0.wp.com/x.org/a.jpeg?fit=1200%2C900&amp;ssl=1",
+      "keywords": "B&amp;Q, Q&notes"}</script>
+    </head><body><h1>AT&amp;T &amp; she's</h1></body></html>"""
+    record = extract(page.encode(), "https://x.org/a")
+    assert record["summary"] == "Der Konzern ist nach NDR-Recherchen betroffen, sagt Alfa Romeo: enthüllt."
+    assert record["title"] == "AT&T & she's"
+    assert record["image_url"] == "https://i0.wp.com/x.org/a.jpeg?fit=1200%2C900&ssl=1"
+    assert record["topics"] == ["B&Q", "Q&notes"]  # "&not" without its ";" is no entity

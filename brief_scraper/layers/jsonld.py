@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from brief_scraper.dates import parse_posted
 from brief_scraper.layers.bylines import split_names
 from brief_scraper.page import Page
 from brief_scraper.record import Author
-from brief_scraper.text import clean_paragraphs, clean_text, normalize_language
+from brief_scraper.text import clean_paragraphs, clean_text, decode_markup, normalize_language
 from brief_scraper.urls import guess_media_type, is_document_url
 
 ARTICLE_TYPES = frozenset(
@@ -88,7 +87,7 @@ def _first_text(value: Any) -> str | None:
         value = value.get("@value") or value.get("name") or value.get("text")
     if not isinstance(value, str):
         return None
-    return clean_text(html.unescape(value) if "&" in value else value)  # "O&#039;Neil" in some CMSs
+    return clean_text(decode_markup(value))  # "O&#039;Neil", "<p>...</p>" in some CMSs
 
 
 def _url_of(value: Any) -> str | None:
@@ -96,7 +95,7 @@ def _url_of(value: Any) -> str | None:
         value = next((v for v in value if v), None)
     if isinstance(value, dict):
         value = value.get("url") or value.get("contentUrl") or value.get("@id")
-    return value if isinstance(value, str) else None
+    return decode_markup(value) if isinstance(value, str) else None  # "?w=1&amp;h=2" in some CMSs
 
 
 def authors_from(value: Any, page: Page, index: dict[str, dict[str, Any]]) -> list[Author]:
@@ -182,7 +181,7 @@ def from_jsonld(page: Page) -> dict[str, Any]:
     if isinstance(keywords, str):
         keywords = keywords.split(",")
     if isinstance(keywords, list):
-        topics = [t for t in (clean_text(k) for k in keywords if isinstance(k, str)) if t]
+        topics = [t for t in (clean_text(decode_markup(k)) for k in keywords if isinstance(k, str)) if t]
         if topics:
             found["topics"] = topics
     documents = []
