@@ -114,3 +114,18 @@ def test_metadata_escaped_twice_or_holding_html_gives_plain_values() -> None:
     assert record["title"] == "AT&T & she's"
     assert record["image_url"] == "https://i0.wp.com/x.org/a.jpeg?fit=1200%2C900&ssl=1"
     assert record["topics"] == ["B&Q", "Q&notes"]  # "&not" without its ";" is no entity
+
+
+@pytest.mark.parametrize(
+    ("button", "download_url"),
+    [
+        ('<a href="/app-download">Download the Example News app</a>', None),
+        ('<a href="/action/showCitFormats?doi=1">Download Citations</a>', None),
+        ('<a href="/resources/index/">Download Now</a>', None),
+        ('<a href="/doi/epdf/10.1/x">Download PDF</a>', "https://x.org/doi/epdf/10.1/x"),
+        ('<a href="/files/report.pdf">Download</a>', "https://x.org/files/report.pdf"),
+    ],
+)
+def test_a_download_button_counts_only_when_it_offers_a_document(button: str, download_url: str | None):
+    page = f"<html><body><main><h1>A piece</h1><p>{button}</p></main></body></html>"
+    assert extract(page.encode(), "https://x.org/a")["download_url"] == download_url

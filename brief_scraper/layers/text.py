@@ -205,15 +205,25 @@ def _author_from_entry(entry: Any, name: str, href: str) -> Author:
 
 
 _DOWNLOAD_LABEL_RE = re.compile(r"^\s*(download|descargar|télécharger|baixar)\b", re.I)
+# "Download the app", "Download citations": buttons that offer something other than the piece.
+_OTHER_DOWNLOAD_RE = re.compile(r"\b(?:apps?|application|citations?|software|extension|player|game)\b", re.I)
+# A button to a page rather than a file offers a document only when it says so.
+_DOCUMENT_WORD_RE = re.compile(
+    r"\b(?:pdf|report|brief|paper|publication|document|full text|study|e-?book|white ?paper"
+    r"|informe|documento|publicación|estudio|rapport|étude|bericht|studie)\b",
+    re.I,
+)
 
 
 def find_download_button(region: Any, page: Page) -> Download | None:
-    """Return the document behind a link labelled "Download" (or "Descargar") in *region*."""
+    """Return the document behind a link labelled "Download" (or "Descargar") in *region*:
+    a document file, or an own-site page whose label names a document ("Download PDF");
+    never an app's or a citation's download."""
     for link in _DOWNLOAD_LINKS(region):
         label = node_text(link) or link.get("aria-label", "") or link.get("title", "")
-        if _DOWNLOAD_LABEL_RE.match(label):
+        if _DOWNLOAD_LABEL_RE.match(label) and not _OTHER_DOWNLOAD_RE.search(label):
             url = page.absolute(link.get("href"))
-            if url and (is_document_url(url) or page.is_own(url)):
+            if url and (is_document_url(url) or (page.is_own(url) and _DOCUMENT_WORD_RE.search(label))):
                 return {"url": url, "label": clean_text(label), "media_type": guess_media_type(url)}
     return None
 
