@@ -46,6 +46,12 @@ _BLOCK_TAG_RE = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|tr|table)
 _INLINE_TAG_RE = re.compile(
     r"</?(?:a|b|i|u|em|strong|span|small|sup|sub|abbr|cite|code|mark|q|s|time|font)\b[^<>]*>", re.I
 )
+# Excerpts cut by a CMS end in a link to the rest: its words are not the piece's.
+_READ_MORE_LINK_RE = re.compile(
+    r"<a\b[^<>]*>\s*(?:read more|continue reading|more|weiterlesen|mehr|leer más|seguir leyendo"
+    r"|lire la suite|lire plus)\b[^<]{0,12}</a>",
+    re.I,
+)
 # CMSs escape metadata once per layer they pass through: "AT&amp;amp;T" has been through two.
 _MAX_ESCAPES = 4
 
@@ -53,10 +59,13 @@ _MAX_ESCAPES = 4
 def decode_markup(value: str | None) -> str | None:
     r"""Return a metadata value (a ``<meta>`` content, a JSON-LD string) as plain text: HTML
     entities decoded however often it was escaped, HTML tags dropped (block tags leave a
-    paragraph break). Whitespace is left to clean_text() and clean_paragraphs().
+    paragraph break), a "Read more" link dropped with its words. Whitespace is left to
+    clean_text() and clean_paragraphs().
 
     Only the tags of HTML's text markup are dropped: a "<" in prose stays.
 
+    >>> decode_markup('The incident happened near<a class="more" href="/x">Read More</a>')
+    'The incident happened near'
     >>> decode_markup("if x < y and a<b")
     'if x < y and a<b'
 
@@ -75,7 +84,7 @@ def decode_markup(value: str | None) -> str | None:
             break
         value = decoded
     if "<" in value:
-        value = _INLINE_TAG_RE.sub("", _BLOCK_TAG_RE.sub("\n\n", value))
+        value = _INLINE_TAG_RE.sub("", _BLOCK_TAG_RE.sub("\n\n", _READ_MORE_LINK_RE.sub("", value)))
     return value
 
 
