@@ -36,7 +36,6 @@ _MARKED_XPATH = etree.XPath(
 _MARKER_CLASS_HINT_RE = re.compile(r"author|byline|auteur|autor|date|publi|posted|datum|time|meta|fn")
 _MARKER_CLASS_RE = re.compile(r"author|byline|auteur|autor|date|publi|posted|datum|time|meta|\bfn\b")
 
-xpath_literal = GenericTranslator.xpath_literal
 _WORD_RE = re.compile(r"\w+")
 _HIDDEN_CLASS_RE = re.compile(r"sr-only|visually-hidden|\bhidden\b|screen-reader")
 
@@ -143,13 +142,19 @@ def class_compounds(query: str) -> tuple[tuple[str | None, tuple[str, ...]], ...
         while isinstance(node, cssselect.parser.Class):
             classes.append(node.class_name)
             node = node.selector
-        if member.pseudo_element or not classes or not isinstance(node, cssselect.parser.Element):
-            return None
-        if node.namespace:
+        if (
+            member.pseudo_element
+            or not classes
+            or not isinstance(node, cssselect.parser.Element)
+            or node.namespace
+        ):
             return None
         tag = node.element.lower() if node.element and node.element != "*" else None
         compounds.append((tag, tuple(reversed(classes))))
     return tuple(compounds)
+
+
+_xpath_literal = GenericTranslator.xpath_literal  # a string as an XPath literal, quotes and all
 
 
 def class_xpath(compounds: tuple[tuple[str | None, tuple[str, ...]], ...]) -> str:
@@ -167,8 +172,8 @@ def class_xpath(compounds: tuple[tuple[str | None, tuple[str, ...]], ...]) -> st
     by_tag: dict[str, list[str]] = {}
     for tag, classes in compounds:
         test = " and ".join(
-            f"contains(., {xpath_literal(name)}) and "
-            f"contains(concat(' ', normalize-space(.), ' '), {xpath_literal(f' {name} ')})"
+            f"contains(., {_xpath_literal(name)}) and "
+            f"contains(concat(' ', normalize-space(.), ' '), {_xpath_literal(f' {name} ')})"
             for name in classes
         )
         by_tag.setdefault(tag or "*", []).append(f"({test})")
@@ -311,11 +316,12 @@ class Page:
         values: dict[str, list[str]] = {}
         for meta in self.elements("meta"):
             content = meta.get("content") or ""
+            if not content.strip():
+                continue
+            value = decode_markup(content)  # some CMSs escape twice or more, or put HTML in it
             for attr in ("property", "name", "itemprop", "http-equiv"):  # RDFa, HTML, microdata
                 key = meta.get(attr)
-                if key and content.strip():
-                    # Some CMSs escape twice or more, or put HTML in a description.
-                    value = decode_markup(content)
+                if key:
                     values.setdefault(key.strip().lower(), []).append(value)
         return values
 
