@@ -88,6 +88,40 @@ def decode_markup(value: str | None) -> str | None:
     return value
 
 
+# A page that files itself under more tags than this lists a vocabulary (a site's every
+# keyword, a syndication network's every paper), not what the piece is about. The
+# evaluation pages' lists run to 43 (a games round-up), then jump to 130.
+MAX_TOPICS = 100
+# A topic is a name, not a sentence: longer "keywords" are text split on its commas.
+MAX_TOPIC_LENGTH = 80
+
+
+def keyword_topics(values: Iterable[object]) -> list[str]:
+    """Return the topics a metadata keyword list names: plain, each once, in order; none
+    when the list is too long to be about one piece.
+
+    An entry too long for a name but with commas is itself a list ("Higher education,
+    Academics,Lecturers' pay,..." in one ``article:tag``).
+
+    >>> keyword_topics(["Trade", " trade&amp;tariffs ", "", 7, "Trade", "Washington, D.C."])
+    ['Trade', 'trade&tariffs', 'Washington, D.C.']
+    >>> keyword_topics(["Higher education,Academics,Lecturers' pay,Gig economy,Students,Trade unions,"
+    ...                 "Office for Students"])[-3:]
+    ['Students', 'Trade unions', 'Office for Students']
+    >>> keyword_topics(f"tag {n}" for n in range(MAX_TOPICS + 1))
+    []
+    """
+    names = []
+    for value in values:
+        name = clean_text(decode_markup(value)) if isinstance(value, str) else None
+        if name and len(name) > MAX_TOPIC_LENGTH and "," in name:
+            names += [part for part in map(clean_text, name.split(",")) if part]
+        elif name:
+            names.append(name)
+    topics = list(dict.fromkeys(name for name in names if len(name) <= MAX_TOPIC_LENGTH))
+    return topics if len(topics) <= MAX_TOPICS else []
+
+
 def join_paragraphs(paragraphs: Iterable[str | None]) -> str | None:
     r"""Return the non-empty cleaned *paragraphs* joined by a blank line; None if none.
 

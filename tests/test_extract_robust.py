@@ -129,3 +129,17 @@ def test_metadata_escaped_twice_or_holding_html_gives_plain_values() -> None:
 def test_a_download_button_counts_only_when_it_offers_a_document(button: str, download_url: str | None):
     page = f"<html><body><main><h1>A piece</h1><p>{button}</p></main></body></html>"
     assert extract(page.encode(), "https://x.org/a")["download_url"] == download_url
+
+
+def test_a_keyword_vocabulary_is_no_topics_and_the_next_layer_gives_them() -> None:
+    # pcworld.com's JSON-LD lists 6,761 keywords, a syndication network's 172 papers.
+    vocabulary = ", ".join(f"Paper {n}" for n in range(150))
+    tags = "Higher education,Academics,Lecturers' pay,Gig economy,Students,Trade unions,Office for Students"
+    page = f"""<html><head>
+    <meta property="article:tag" content="{tags}">
+    <script type="application/ld+json">{{"@type": "NewsArticle", "headline": "A piece",
+      "keywords": "{vocabulary}"}}</script>
+    </head><body><h1>A piece</h1></body></html>"""
+    record = extract(page.encode(), "https://x.org/a")
+    assert record["topics"] == tags.split(",")  # one tag holding a list is that list
+    assert record["provenance"]["topics"] == "meta"

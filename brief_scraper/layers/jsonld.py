@@ -11,7 +11,7 @@ from brief_scraper.dates import parse_posted
 from brief_scraper.layers.bylines import split_names
 from brief_scraper.page import Page
 from brief_scraper.record import Author
-from brief_scraper.text import clean_paragraphs, clean_text, decode_markup, normalize_language
+from brief_scraper.text import clean_paragraphs, clean_text, decode_markup, keyword_topics, normalize_language
 from brief_scraper.urls import guess_media_type, is_document_url
 
 ARTICLE_TYPES = frozenset(
@@ -181,7 +181,7 @@ def from_jsonld(page: Page) -> dict[str, Any]:
     if isinstance(keywords, str):
         keywords = keywords.split(",")
     if isinstance(keywords, list):
-        topics = [t for t in (clean_text(decode_markup(k)) for k in keywords if isinstance(k, str)) if t]
+        topics = keyword_topics(keywords)
         if topics:
             found["topics"] = topics
     documents = []

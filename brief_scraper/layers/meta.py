@@ -10,7 +10,7 @@ from brief_scraper.dates import parse_posted
 from brief_scraper.layers.bylines import split_names
 from brief_scraper.page import Page
 from brief_scraper.record import Author
-from brief_scraper.text import clean_paragraphs, clean_text, normalize_language
+from brief_scraper.text import clean_paragraphs, clean_text, keyword_topics, normalize_language
 from brief_scraper.urls import guess_media_type, host_of
 
 TITLE_KEYS = ("citation_title", "og:title", "twitter:title", "dc.title", "dcterms.title")
@@ -156,9 +156,9 @@ def from_meta(page: Page) -> dict[str, Any]:
         found["downloads"] = [
             {"url": pdf, "label": None, "media_type": guess_media_type(pdf) or "application/pdf"}
         ]
-    tags = [t for t in (clean_text(v) for v in meta.get("article:tag", ())) if t]
+    tags = keyword_topics(meta.get("article:tag", ()))
     if tags:
-        found["topics"] = list(dict.fromkeys(tags))
+        found["topics"] = tags
     language = normalize_language(page.html_language) or normalize_language(
         first_meta(meta, ("content-language", "og:locale", "dc.language", "citation_language"))
     )
