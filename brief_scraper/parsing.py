@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import threading
 from typing import Any
@@ -15,13 +16,17 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
 
 
-def _detect_encoding(body: bytes) -> str:
-    """Guess the encoding of bytes that declare none: UTF-8 if valid, else UnicodeDammit."""
+def _is_utf8(body: bytes) -> bool:
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    else:
+        return False
+    return True
+
+
+def _detect_encoding(body: bytes) -> str:
+    """Guess the encoding of bytes that declare none: UTF-8 if valid, else UnicodeDammit."""
+    if _is_utf8(body):
         return "utf-8"
     from bs4.dammit import UnicodeDammit  # BeautifulSoup only decodes here, it parses nothing
 
@@ -31,10 +36,25 @@ def _detect_encoding(body: bytes) -> str:
     return dammit.original_encoding or "cp1252"
 
 
+# Single-byte Western encodings (codec names). Text in one of them that has any non-ASCII
+# letter is almost never valid UTF-8, so valid UTF-8 declared as one of them is UTF-8: a
+# page saved without its HTTP header (which said UTF-8) keeps a stale <meta charset>.
+_LATIN_CODECS = frozenset({"ascii", "cp1252", "iso8859-1", "iso8859-15"})
+
+
+def _is_latin_label(label: str) -> bool:
+    try:
+        return codecs.lookup(label.strip()).name in _LATIN_CODECS
+    except LookupError:
+        return False
+
+
 def decode_html(html: str | bytes, content_type: str | None = None) -> str:
     """Return the page as text: a BOM, then the HTTP header, then ``<meta charset>``, then a guess.
 
-    Declared Latin-1 is read as cp1252, as browsers do (w3lib's rules).
+    Declared Latin-1 is read as cp1252, as browsers do (w3lib's rules). Valid UTF-8 that
+    ``<meta charset>`` (no BOM, no header) calls Latin-1 or cp1252 is read as UTF-8: saved
+    pages lose the header that said so, and reading it as declared gives "AndrÃ©s".
 
     >>> decode_html("<p>caf\\u00e9</p>".encode("cp1252"))
     '<p>café</p>'
@@ -42,10 +62,17 @@ def decode_html(html: str | bytes, content_type: str | None = None) -> str:
     '<p>“quoted”</p>'
     >>> decode_html(b"\\xef\\xbb\\xbf<p>\\xc3\\xa9</p>")
     '<p>é</p>'
+    >>> decode_html(b'<meta charset="iso-8859-1"><p>Andr\\xc3\\xa9s</p>')[-13:]
+    '<p>Andrés</p>'
     """
     if isinstance(html, str):
         return html
-    _, text = html_to_unicode(content_type, bytes(html), auto_detect_fun=_detect_encoding)
+    body = bytes(html)
+    if not read_bom(body)[0] and not http_content_type_encoding(content_type):
+        declared = html_body_declared_encoding(body)
+        if declared and _is_latin_label(declared) and not body.isascii() and _is_utf8(body):
+            return body.decode("utf-8")
+    _, text = html_to_unicode(content_type, body, auto_detect_fun=_detect_encoding)
     return text
 
 
@@ -71,7 +98,10 @@ _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
 
 def _declares_other_encoding(root: Any) -> bool:
     """Return whether the ``<head>`` of parsed *root* declares an encoding other than UTF-8
-    (``<meta charset>`` or ``http-equiv`` Content-Type): then decode_html's rules decide."""
+    (``<meta charset>`` or ``http-equiv`` Content-Type): then decode_html's rules decide.
+
+    *root* was parsed from valid UTF-8, so a Latin-1 or cp1252 label does not count
+    (decode_html would read such a page as UTF-8 too)."""
     head = root.find("head")
     for meta in head.iter("meta") if head is not None else ():
         label = meta.get("charset")
@@ -79,7 +109,7 @@ def _declares_other_encoding(root: Any) -> bool:
             match = _CHARSET_RE.search(meta.get("content") or "")
             label = match[1] if match and (meta.get("http-equiv") or "").lower() == "content-type" else None
         if label is not None and label.strip():
-            return label.strip().lower() not in _UTF8_NAMES
+            return label.strip().lower() not in _UTF8_NAMES and not _is_latin_label(label)
     return False
 
 
