@@ -182,13 +182,21 @@ def main() -> None:
     parser.add_argument("--peers", action="store_true", help="also score trafilatura, newspaper4k, htmldate")
     parser.add_argument("--limit", type=int, default=0, help="score only the first N pages")
     parser.add_argument("--show-misses", choices=["title", "date", "authors", "none"], default=None)
+    parser.add_argument(
+        "--half",
+        choices=["both", "dev", "held-out", "all"],
+        default="both",
+        help="even ids are the half rules are developed on, odd ids the held-out half (default: both, apart)",
+    )
     args = parser.parse_args()
     logging.getLogger("brief_scraper").addHandler(FAILURES)
     logging.getLogger("brief_scraper").propagate = False  # counted, not printed
     rows = [json.loads(line) for line in (EVALPAGES / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
     if args.limit:
         rows = rows[: args.limit]
-    pages = [gzip.decompress((EVALPAGES / row["file"]).read_bytes()) for row in rows]
+    halves = {"dev": [r for r in rows if r["id"] % 2 == 0], "held-out": [r for r in rows if r["id"] % 2]}
+    chosen = {"both": ["dev", "held-out"], "dev": ["dev"], "held-out": ["held-out"], "all": []}[args.half]
+    sets = [(name, halves[name]) for name in chosen] or [("all", rows)]
     extractors: list[tuple[str, Callable[[bytes, str], Answer]]] = [("brief-scraper", ours)]
     if args.peers:
         extractors += [
@@ -196,19 +204,25 @@ def main() -> None:
             ("newspaper4k", newspaper_answer),
             ("htmldate", htmldate_answer),
         ]
-    results = []
-    for name, answer in extractors:
-        try:
-            answer(pages[0], rows[0]["url"])  # import and warm up outside the timing
-        except ImportError as error:
-            print(f"{name}: not installed ({error.name}); pip install it to compare", file=sys.stderr)
-            continue
-        except Exception:
-            pass
-        results.append(
-            score(name, answer, rows, pages, args.show_misses if name == "brief-scraper" else None)
-        )
-    print(f"\n{len(rows)} pages from {EVALPAGES}")
+    for set_name, set_rows in sets:
+        pages = [gzip.decompress((EVALPAGES / row["file"]).read_bytes()) for row in set_rows]
+        results = []
+        for name, answer in extractors:
+            try:
+                answer(pages[0], set_rows[0]["url"])  # import and warm up outside the timing
+            except ImportError as error:
+                print(f"{name}: not installed ({error.name}); pip install it to compare", file=sys.stderr)
+                continue
+            except Exception:
+                pass
+            show = args.show_misses if name == "brief-scraper" else None
+            results.append(score(name, answer, set_rows, pages, show))
+        print_table(f"{set_name} half, {len(set_rows)} pages" if set_name != "all" else "all", results)
+
+
+def print_table(heading: str, results: list[dict[str, Any]]) -> None:
+    """Print one score table under *heading*."""
+    print(f"\n{heading} from {EVALPAGES}")
     print(
         f"{'extractor':<15}{'title':>8}{'date':>8}{'authors':>9}{'auth.none':>11}{'errors':>8}{'ms/page':>9}"
     )

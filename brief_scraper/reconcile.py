@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from brief_scraper.dates import date_from_url
-from brief_scraper.layers.bylines import clean_author_name
+from brief_scraper.layers import LayerResult
 
 # On 821 evaluation pages where the headline's date and the metadata day differ by one or two
 # days, the shown day was right 18 times and the metadata 2; further apart, it is a toss-up.
@@ -55,10 +55,11 @@ def headline_fits(headline: str, meta_title: str) -> bool:
     return len(head) >= 4 and shared >= 0.6
 
 
-def reconcile(record: dict[str, Any], layers: dict[str, dict[str, Any]], url: str) -> dict[str, Any]:
+def reconcile(record: dict[str, Any], results: list[LayerResult], url: str) -> dict[str, Any]:
     """Correct title and day from lower layers' evidence; the site layer is never overruled."""
     provenance = record["provenance"]
-    headline = layers.get("text", {}).get("title")
+    text = next((r for r in results if r.layer == "text"), None)
+    headline = text.get("title") if text else None
     from_metadata = provenance.get("title") in ("jsonld", "meta")
     if headline and record["title"] and from_metadata and headline_fits(headline, record["title"]):
         record["title"], provenance["title"] = headline, "text"
@@ -69,36 +70,17 @@ def reconcile(record: dict[str, Any], layers: dict[str, dict[str, Any]], url: st
         # A day in the URL is the site's own filing; it beats a date that loose text
         # heuristics found, but not the page's metadata.
         record["posted_date"], provenance["posted_date"] = url_day, "text"
-    shown = layers.get("text", {}).get("headline_date")
+    shown = text.evidence.headline_date if text else None
     machine_day = record["posted_date"] if provenance.get("posted_date") in ("jsonld", "meta") else None
     if shown and machine_day and 0 < _days_apart(shown, machine_day) <= _SHOWN_DAY_WINS_WITHIN_DAYS:
         # A machine time in UTC, or stamped at indexing, lands a day or two off the day the
         # page shows under its headline; readers (and citations) go by the shown day.
         record["posted_date"], provenance["posted_date"] = shown, "text"
     if not record["posted_date"]:
-        modified = next(
-            (found["modified_date"] for found in layers.values() if found.get("modified_date")), None
-        )
+        modified = next((r.evidence.modified_date for r in results if r.evidence.modified_date), None)
         if modified:
             record["posted_date"], provenance["posted_date"] = modified, "meta"
     return record
-
-
-def clean_layer_authors(found: dict[str, Any], site_names: list[str]) -> dict[str, Any]:
-    """Return one layer's fields with its authors cleaned (see clean_authors)."""
-    if not found.get("authors"):
-        return found
-    return {**found, "authors": clean_authors(found["authors"], site_names)}
-
-
-def clean_authors(authors: list[dict[str, Any]], site_names: list[str]) -> list[dict[str, Any]]:
-    """Return *authors* with names cleaned, the site's own name dropped, each name once."""
-    cleaned: list[dict[str, Any]] = []
-    for author in authors:
-        name = clean_author_name(author["name"], site_names, author["kind"])
-        if name and all(name.casefold() != other["name"].casefold() for other in cleaned):
-            cleaned.append({**author, "name": name})
-    return cleaned
 
 
 def _days_apart(first: str, second: str) -> int:

@@ -15,6 +15,9 @@ exception text ever goes into a key: those belong in the log.
 ``brief/health/failed``                health checks that failed: the crawl exits with status 1
 ``brief/fields/<field>``               records with a non-empty value in an extracted field
 ``brief/provenance/<field>/<layer>``   records whose field came from that extraction layer
+``brief/designs/<site>/<design>``      records of a profiled site read with that design
+``brief/designs/none``                 records of a profiled site no design recognised: a
+                                       redesign shows here first
 ``brief/dates/unparsed``               records with a posted_raw but no posted_date
 ``brief/dates/out_of_range``           posting dates set to null: before 1900 or in the future
 ``brief/pages/not_publication/<type>`` pages that are not publications (``program``, ``person``)
@@ -38,6 +41,7 @@ DATES_UNPARSED = "brief/dates/unparsed"
 DATES_OUT_OF_RANGE = "brief/dates/out_of_range"
 
 LAYERS: frozenset[str] = frozenset(get_args(Layer))
+_DESIGN_RE = re.compile(r"^(?:none|[a-z0-9_-]+/[a-z0-9_-]+)$")  # as the schema's provenance.design
 NOT_PUBLICATION_TYPES: frozenset[str] = frozenset({"program", "person"})
 """content_type values (case-folded) of pages that are not publications."""
 
@@ -87,10 +91,12 @@ def record_stat_keys(record: Mapping[str, Any]) -> list[str]:
     >>> from brief_scraper.record import empty_record
     >>> rec = empty_record("https://example.org/p", "example.org")
     >>> rec.update(title="T", posted_raw="Spring 2020", content_type="Program")
-    >>> rec["provenance"] = {"title": "site", "posted_raw": "text", "bogus": "site"}
+    >>> rec["provenance"] = {"title": "site", "posted_raw": "text", "bogus": "site",
+    ...                      "design": "wilsoncenter/program"}
     >>> record_stat_keys(rec)  # doctest: +NORMALIZE_WHITESPACE
     ['brief/fields/title', 'brief/fields/content_type', 'brief/fields/posted_raw',
      'brief/provenance/title/site', 'brief/provenance/posted_raw/text',
+     'brief/designs/wilsoncenter/program',
      'brief/dates/unparsed', 'brief/pages/not_publication/program']
     """
     keys = [f"brief/fields/{field}" for field in EXTRACTED_FIELDS if not is_empty(record.get(field))]
@@ -101,6 +107,9 @@ def record_stat_keys(record: Mapping[str, Any]) -> list[str]:
             for field, layer in provenance.items()
             if field in _FIELDS and layer in LAYERS
         ]
+        design = provenance.get("design")
+        if isinstance(design, str) and _DESIGN_RE.match(design):
+            keys.append(f"brief/designs/{design}")
     if not is_empty(record.get("posted_raw")) and is_empty(record.get("posted_date")):
         keys.append(DATES_UNPARSED)
     content_type = record.get("content_type")

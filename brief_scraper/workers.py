@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 WORKER_RESTARTS = "brief/extract/worker_restarts"
 EXTRACT_FAILED = "extract_failed"  # the drop reason: brief/dropped/extract_failed
-_PAGE_HEADER = struct.Struct("!QII")  # page number, URL length, body length; then URL, body
+_PAGE_HEADER = struct.Struct("!QIII")  # page number, URL, Content-Type and body lengths; then those
 _RECORD_HEADER = struct.Struct("!QI")  # page number, JSON length; then the record as JSON
 _STOP_SECONDS = 5.0  # a worker gets this long to exit when its stdin closes
 _START_SECONDS = 60.0  # and this long to import the project and answer its first page
@@ -104,7 +104,9 @@ class Worker:
     def alive(self) -> bool:
         return not self.reader.done()
 
-    async def extract(self, number: int, body: bytes, url: str) -> dict[str, Any]:
+    async def extract(
+        self, number: int, body: bytes, url: str, content_type: str | None = None
+    ) -> dict[str, Any]:
         """Send a page, return its record; raise WorkerDied when the worker dies first."""
         assert self.process.stdin is not None
         if not self.alive:  # its reader has failed what it owed already; this page too
@@ -112,8 +114,10 @@ class Worker:
         answer = asyncio.get_running_loop().create_future()
         self.pending[number] = answer
         url_bytes = url.encode("utf-8", "surrogatepass")
+        type_bytes = (content_type or "").encode("latin-1", "replace")
+        header = _PAGE_HEADER.pack(number, len(url_bytes), len(type_bytes), len(body))
         try:
-            self.process.stdin.write(_PAGE_HEADER.pack(number, len(url_bytes), len(body)) + url_bytes + body)
+            self.process.stdin.write(header + url_bytes + type_bytes + body)
             await self.process.stdin.drain()
         except (ConnectionError, RuntimeError) as error:  # broken pipe, or closed
             self.pending.pop(number, None)
@@ -185,10 +189,11 @@ class Extractor:
         self._workers = [None] * self.size
         await asyncio.gather(*(w.stop() for w in workers))
 
-    async def extract(self, body: bytes, url: str) -> dict[str, Any] | None:
-        """Return ``extract(body, url)``; None when the page killed two workers (counted)."""
+    async def extract(self, body: bytes, url: str, content_type: str | None = None) -> dict[str, Any] | None:
+        """Return ``extract(body, url, content_type)``; None when the page killed two workers
+        (counted). *content_type* is the response's HTTP Content-Type: its charset decodes."""
         if not self.size:
-            return extract(body, url)
+            return extract(body, url, content_type)
         number = next(self._numbers)
         slot = number % self.size
         for attempt in (1, 2):
@@ -198,9 +203,9 @@ class Extractor:
                 if self.size:
                     logger.warning("No extraction worker (%(error)s): extracting here", {"error": error})
                     self.size = 0
-                return extract(body, url)
+                return extract(body, url, content_type)
             try:
-                return await worker.extract(number, body, url)
+                return await worker.extract(number, body, url, content_type)
             except WorkerDied:
                 self._replace(slot, worker, url, attempt)
         return None
@@ -258,10 +263,13 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
         header = requests.read(_PAGE_HEADER.size)
         if len(header) < _PAGE_HEADER.size:
             return
-        number, url_size, body_size = _PAGE_HEADER.unpack(header)
+        number, url_size, type_size, body_size = _PAGE_HEADER.unpack(header)
         url = requests.read(url_size).decode("utf-8", "surrogatepass")
+        content_type = requests.read(type_size).decode("latin-1") or None
         body = requests.read(body_size)
-        record = json.dumps(extract(body, url), ensure_ascii=False).encode("utf-8", "surrogatepass")
+        record = json.dumps(extract(body, url, content_type), ensure_ascii=False).encode(
+            "utf-8", "surrogatepass"
+        )
         answers.write(_RECORD_HEADER.pack(number, len(record)) + record)
         answers.flush()
 

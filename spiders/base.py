@@ -66,7 +66,8 @@ class PublicationSpider(Spider):
         if not self._is_html(response):
             return None
         if not self._is_full():
-            record = await self.extractor.extract(response.body, response.url)
+            content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
+            record = await self.extractor.extract(response.body, response.url, content_type)
             if record is None or not self._is_full():
                 return record
         self.crawler.stats.inc_value(STAT_OVER_MAX)

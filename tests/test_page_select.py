@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from lxml import etree
 from parsel import css2xpath
 
-from brief_scraper.page import class_compounds, select
+from brief_scraper.css import class_compounds, select
 from brief_scraper.parsing import parse_root
 from brief_scraper.sites.wilsoncenter import WILSON_CENTER
 
 PAGES = sorted((Path(__file__).parent / "fixtures").glob("*/*/page.html"))
 QUERIES = sorted(
-    {css for d in WILSON_CENTER.designs for css in (d.marker, d.hero, d.body, *d.fields.values()) if css}
+    {css for d in WILSON_CENTER.designs for css in d.selectors() if css}
     | {"h1, h2", "p, div.x", "a[href], a.tag", ".tags a, a.tag"}
 )
 

@@ -81,7 +81,9 @@ def test_a_page_whose_worker_dies_is_retried_in_a_new_worker_and_counted() -> No
 def test_a_page_that_kills_every_worker_is_dropped_and_counted(monkeypatch: pytest.MonkeyPatch) -> None:
     crawler = get_crawler(WilsonCenterSpider)
 
-    async def dies(self: Worker, number: int, body: bytes, url: str) -> dict[str, Any]:
+    async def dies(
+        self: Worker, number: int, body: bytes, url: str, content_type: str | None = None
+    ) -> dict[str, Any]:
         if number:  # page 0 is the worker's start; then each real page kills it
             os.kill(self.process.pid, signal.SIGKILL)  # as a libxml2 crash on this page would
             await self.reader

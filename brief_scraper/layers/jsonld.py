@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from brief_scraper.dates import parse_posted
-from brief_scraper.layers.bylines import split_names
+from brief_scraper.layers import Evidence, LayerResult
+from brief_scraper.names import make_author, split_names
 from brief_scraper.page import Page
 from brief_scraper.record import Author
 from brief_scraper.text import clean_paragraphs, clean_text, decode_markup, keyword_topics, normalize_language
@@ -25,6 +26,7 @@ ARTICLE_TYPES = frozenset(
 PAGE_TYPES = frozenset({"webpage", "itempage", "collectionpage", "profilepage", "aboutpage"})
 ORGANIZATION_TYPES = frozenset({"organization", "newsmediaorganization", "corporation",
                                 "governmentorganization", "researchorganization", "ngo"})  # fmt: skip
+MAX_AUTHORS = 200  # a credit list past this is a directory; the pipeline caps the record's list
 # Trailing commas and control characters are the usual ways hand-written JSON-LD breaks.
 _TRAILING_COMMA_RE = re.compile(r",\s*([}\]])")
 _CONTROL_RE = re.compile(r"[\x00-\x1f]")
@@ -110,8 +112,7 @@ def authors_from(value: Any, page: Page, index: dict[str, dict[str, Any]]) -> li
         if isinstance(item, dict) and set(item) <= {"@id"} and item.get("@id") in index:
             item = index[item["@id"]]
         if isinstance(item, str):
-            for name in split_names(item):
-                authors.append(_author(name, "person", None, None))
+            authors.extend(make_author(name) for name in split_names(item))
         elif isinstance(item, dict):
             name = _first_text(item.get("name"))
             if not name:
@@ -119,15 +120,14 @@ def authors_from(value: Any, page: Page, index: dict[str, dict[str, Any]]) -> li
                 name = clean_text(f"{given or ''} {family or ''}")
             if not name or name.startswith(("http://", "https://")):
                 continue
-            kind = "organization" if types_of(item) & ORGANIZATION_TYPES else "person"
+            types = types_of(item)
+            kind = "organization" if types & ORGANIZATION_TYPES else "person" if "person" in types else None
             role = _first_text(item.get("jobTitle"))
             url = page.absolute(_url_of(item.get("url")))
-            authors.append(_author(name, kind, role, url))
-    return authors
-
-
-def _author(name: str, kind: str, role: str | None, url: str | None) -> Author:
-    return {"name": name, "kind": kind, "role": role, "bio": None, "url": url}  # type: ignore[typeddict-item]
+            authors.append(make_author(name, kind, role, url=url))
+        if len(authors) >= MAX_AUTHORS:
+            break
+    return authors[:MAX_AUTHORS]
 
 
 def pick_main_node(nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -139,8 +139,8 @@ def pick_main_node(nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-def from_jsonld(page: Page) -> dict[str, Any]:
-    """Return the fields the page's JSON-LD gives for its publication."""
+def from_jsonld(page: Page) -> LayerResult:
+    """Return the fields the page's JSON-LD gives for its publication, and its publisher."""
     nodes: list[dict[str, Any]] = []
     for script in page.elements("script"):
         if "ld+json" not in (script.get("type") or "").lower():
@@ -149,15 +149,16 @@ def from_jsonld(page: Page) -> dict[str, Any]:
         nodes.extend(iter_nodes(load_jsonld(raw)))
     node = pick_main_node(nodes)
     if node is None:
-        return {}
+        return LayerResult("jsonld")
     index = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str) and len(n) > 1}
     found: dict[str, Any] = {}
+    evidence = Evidence()
     publisher = node.get("publisher")
     if isinstance(publisher, dict) and set(publisher) <= {"@id"}:
         publisher = index.get(publisher.get("@id"), publisher)
     publisher_name = _first_text(publisher) if isinstance(publisher, (dict, str)) else None
-    if publisher_name:  # not a record field: reconcile() drops authors that are the publisher
-        found["site_names"] = [publisher_name]
+    if publisher_name:  # authors that are the publisher are no authors
+        evidence.site_names = [publisher_name]
     title = _first_text(node.get("headline")) or _first_text(node.get("name"))
     if title:
         found["title"] = title
@@ -192,4 +193,4 @@ def from_jsonld(page: Page) -> dict[str, Any]:
                 documents.append({"url": url, "label": None, "media_type": guess_media_type(url)})
     if documents:
         found["download_url"], found["downloads"] = documents[0]["url"], documents
-    return found
+    return LayerResult("jsonld", found, evidence)

@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from brief_scraper.dates import parse_posted
-from brief_scraper.layers.bylines import split_names
+from brief_scraper.layers import Evidence, LayerResult
+from brief_scraper.names import author_kind, is_site_name, make_author, split_names, squash, turn_family_first
 from brief_scraper.page import Page
 from brief_scraper.record import Author
 from brief_scraper.text import clean_paragraphs, clean_text, keyword_topics, normalize_language
@@ -45,8 +46,12 @@ def first_meta(meta: dict[str, list[str]], keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+# Section labels that sites put before a title: "Opinion | ...", "Analysis - ...".
+_SECTION_LABEL_RE = re.compile(
+    r"^(?:opinion|op-?ed|analysis|commentary|editorial|blog|news|podcast|video|review|interview|explainer"
+    r"|opini[oó]n|an[aá]lisis|tribune|point de vue|meinung|kommentar|analyse|gastbeitrag)$",
+    re.I,
+)
 
 
 def strip_site_suffix(title: str | None, site_names: list[str]) -> str | None:
@@ -58,25 +63,27 @@ def strip_site_suffix(title: str | None, site_names: list[str]) -> str | None:
     'Why tariffs fail'
     >>> strip_site_suffix("Mexico: A Reset", ["Wilson Center"])
     'Mexico: A Reset'
+    >>> strip_site_suffix("Opinion | Why Tariffs Fail", [])
+    'Why Tariffs Fail'
     """
     if not title:
         return None
     parts = _TITLE_SEPARATORS_RE.split(title)
     if len(parts) < 2:
         return title
-    names = {_squash(n) for n in site_names if n}
-    names |= {_squash(n.rsplit(".", 1)[0]) for n in site_names if "." in n}
+    names = {squash(n) for n in site_names if n}
+    names |= {squash(n.rsplit(".", 1)[0]) for n in site_names if "." in n}
     names.discard("")
 
     def is_site(part: str) -> bool:
-        squashed = _squash(part)
+        squashed = squash(part)
         return bool(squashed) and any(
             squashed == n or (len(n) > 3 and n in squashed and len(squashed) < len(n) + 8) for n in names
         )
 
     while len(parts) > 1 and is_site(parts[-1]):
         parts.pop()
-    while len(parts) > 1 and is_site(parts[0]):
+    while len(parts) > 1 and (is_site(parts[0]) or _SECTION_LABEL_RE.match(parts[0].strip())):
         parts.pop(0)
     if len(parts) == len(_TITLE_SEPARATORS_RE.split(title)):
         return title
@@ -93,19 +100,6 @@ def site_names(page: Page, meta: dict[str, list[str]]) -> list[str]:
     return [n.lstrip("@") for n in names if n]
 
 
-def is_site_name(name: str, site_names: list[str]) -> bool:
-    """Return whether *name* is the site's own name (a publisher, not a byline).
-
-    >>> is_site_name("Perez Hilton", ["PerezHilton", "perezhilton.com"])
-    True
-    >>> is_site_name("Jane Doe", ["Example News", "example.org"])
-    False
-    """
-    squashed = _squash(name)
-    names = {_squash(n) for n in site_names} | {_squash(n.rsplit(".", 1)[0]) for n in site_names if "." in n}
-    return bool(squashed) and any(squashed == n or (len(n) > 4 and n in squashed) for n in names if n)
-
-
 def _authors(meta: dict[str, list[str]], site: list[str]) -> list[Author]:
     for key in AUTHOR_KEYS:
         names = []
@@ -113,18 +107,23 @@ def _authors(meta: dict[str, list[str]], site: list[str]) -> list[Author]:
             text = clean_text(value)
             if not text or text.startswith(("http://", "https://", "@")) or is_site_name(text, site):
                 continue
-            names.extend(split_names(text) if key != "citation_author" else [text])
+            if key == "citation_author":  # Highwire: one author a tag, often "Family, Given"
+                names.append(turn_family_first(text))
+            elif key != "author" or author_kind(text) == "person":
+                # A page's <meta name=author> naming an organization is the site's owner or
+                # maker (a web agency), not the piece's byline.
+                names.extend(split_names(text))
         if names:
-            return [{"name": n, "kind": "person", "role": None, "bio": None, "url": None} for n in names]
+            return [make_author(n) for n in dict.fromkeys(names)]
     return []
 
 
-def from_meta(page: Page) -> dict[str, Any]:
-    """Return the fields the page's metadata gives."""
+def from_meta(page: Page) -> LayerResult:
+    """Return the fields the page's metadata gives, and the site's names and modified day."""
     meta = page.meta_values
     found: dict[str, Any] = {}
     names = site_names(page, meta)
-    found["site_names"] = names  # not a record field: reconcile() drops authors that are the site
+    evidence = Evidence(site_names=names)
     title = first_meta(meta, TITLE_KEYS) or next(
         (clean_text("".join(t.itertext())) for t in page.elements("title")), None
     )
@@ -139,8 +138,8 @@ def from_meta(page: Page) -> dict[str, Any]:
         found.update(posted_date=posted.date, posted_at=posted.at, posted_raw=posted.raw)
         break
     modified = first_meta(meta, MODIFIED_KEYS)
-    if modified:  # not a record field: the last resort when nothing gives a publication date
-        found["modified_date"] = parse_posted(modified, None, page.html_language).date
+    if modified:
+        evidence.modified_date = parse_posted(modified, None, page.html_language).date
     authors = _authors(meta, names)
     if authors:
         found["authors"] = authors
@@ -164,4 +163,4 @@ def from_meta(page: Page) -> dict[str, Any]:
     )
     if language:
         found["language"] = language
-    return found
+    return LayerResult("meta", found, evidence)

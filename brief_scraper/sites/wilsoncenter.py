@@ -1,75 +1,108 @@
-"""wilsoncenter.org: designs A (2025-), B (2020-2024) and C (before 2020), as data.
+"""wilsoncenter.org: the site's rules, and designs A (2025-), B (2020-2024) and C (before
+2020), as data.
 
 What is known of each design is in ``shared/sites/wilsoncenter.md``. Design A also carries a
 hidden banner ``<h1>`` ("Explore more than 27,000 insights..."), so no selector here takes the
 first h1 of the page; related-content cards reuse ``published-info``, so dates are read in the
-hero only.
+hero only. Each design is recognised by two or more of its class names, so that one renamed
+class leaves it standing; without any, the site's rules still read the page.
 """
 
 from __future__ import annotations
 
-from brief_scraper.sites import Design, SiteProfile
+import re
+
+from brief_scraper.finders.rules import SiteRules
+from brief_scraper.sites.profile import Design, Select, SiteProfile
+
+RULES = SiteRules(
+    person_path=re.compile(r"/person/[^/?#]+"),
+    program_path=re.compile(r"/program/[^/?#]+"),
+    # Tags link to filtered listings (?topics=, ?regions=) or, before 2020, to issue terms.
+    topic_link=re.compile(r"[?&](?:topics|regions)=\d|/issue-term/[^/?#]+|/topics?/[^/?#]+"),
+    programs_in_whole_article=True,  # every program link inside the article is a filing
+)
 
 DESIGN_A = Design(
     name="wilsoncenter/a",
-    marker="header.hero-article",
     hero="header.hero-article",
     body="article.text-block",
     fields={
-        "title": "h1.h2",
-        "content_type": "[class*='type'], [class*='eyebrow'], [class*='label']",
-        "posted": ".article-meta time, .published-info time, time.post-time",
-        "authors": ".article-meta ul.authors li a[href*='/person/'], ul.authors li a[href*='/person/']",
-        "programs": "a[href*='/program/']",
-        "image": "img[alt='Publication cover'], img[alt*='cover'], img",
-        "topics": "a.tags-item",
+        "title": Select("h1.h2"),
+        "content_type": Select("[class*='type'], [class*='eyebrow'], [class*='label']", "label"),
+        "posted": Select(".article-meta time, .published-info time, time.post-time", "posted"),
+        "authors": Select(
+            ".article-meta ul.authors li a[href*='/person/'], ul.authors li a[href*='/person/']",
+            "profile_links",
+        ),
+        "programs": Select("a[href*='/program/']", "links"),
+        "image_url": Select("img[alt='Publication cover'], img[alt*='cover'], img", "image"),
+        "topics": Select("a.tags-item", "names", "page"),
     },
+    evidence=frozenset(
+        {"hero-article", "article-meta", "published-info", "post-time", "tags-item", "text-block"}
+    ),
 )
 
 DESIGN_B = Design(
     name="wilsoncenter/b",
-    marker="h1.insight-detail-hero-title",  # tag-qualified: a cheaper walk than a bare class
     hero=".insight-detail-hero, .insight-detail",
     body=".text-block-inner, div.text-block.wysiwyg-content",
     fields={
-        "title": ".insight-detail-hero-title",
-        "content_type": ".insight-detail-hero-type, [class*='eyebrow'], [class*='-type']",
-        "posted": "span.insight-detail-hero-author-byline-text.-date",
-        "authors": "a[href*='/person/']",
-        "programs": "a[href*='/program/']",
-        "image": "div.hero-image-inner img",
-        "topics": "div.tags-items a:not([href*='/program/'])",
-        "page_programs": "div.tags-items a[href*='/program/']",
+        "title": Select(".insight-detail-hero-title"),
+        "content_type": Select(".insight-detail-hero-type, [class*='eyebrow'], [class*='-type']", "label"),
+        "posted": Select("span.insight-detail-hero-author-byline-text.-date", "posted"),
+        "authors": Select("a[href*='/person/']", "profile_links"),
+        "programs": (
+            Select("a[href*='/program/']", "links"),
+            Select("div.tags-items a[href*='/program/']", "links", "page"),
+        ),
+        "image_url": Select("div.hero-image-inner img", "image"),
+        "topics": Select("div.tags-items a:not([href*='/program/'])", "names", "page"),
     },
+    evidence=frozenset(
+        {
+            "insight-detail-hero",
+            "insight-detail-hero-title",
+            "insight-detail-hero-author-byline-text",
+            "text-block-inner",
+            "tags-items",
+            "hero-image-inner",
+            "insight-detail",
+        }
+    ),
     summary_needs_excerpt=True,
 )
 
 DESIGN_C = Design(
     name="wilsoncenter/c",
-    marker="h1.hero__title",
     hero=".hero",
     body="div.article-body__inner, .article-body",
     fields={
-        "title": "h1.hero__title",
-        "content_type": ".hero__type, .hero__label, [class*='hero__eyebrow']",
-        "posted": "ul.hero__info li.hero__info-item--date",
-        "authors": "ul.hero__info a[href*='/person/'], a[href*='/person/']",
-        "programs": "a[href*='/program/']",
-        "image": ".hero__image img, img",
-        "topics": ".tags a[href*='/issue-term/'], a.tag[href*='/issue-term/']",
-        "page_programs": ".tags a[href*='/program/'], a.tag[href*='/program/']",
+        "title": Select("h1.hero__title"),
+        "content_type": Select(".hero__type, .hero__label, [class*='hero__eyebrow']", "label"),
+        "posted": Select("ul.hero__info li.hero__info-item--date", "posted"),
+        "authors": Select("ul.hero__info a[href*='/person/'], a[href*='/person/']", "profile_links"),
+        "programs": (
+            Select("a[href*='/program/']", "links"),
+            Select(".tags a[href*='/program/'], a.tag[href*='/program/']", "links", "page"),
+        ),
+        "image_url": Select(".hero__image img, img", "image"),
+        "topics": Select(".tags a[href*='/issue-term/'], a.tag[href*='/issue-term/']", "names", "page"),
     },
+    evidence=frozenset(
+        {"hero__title", "hero__info", "hero__info-item--date", "article-body__inner", "article-body"}
+    ),
     summary_needs_excerpt=True,
 )
 
 PERSON = Design(
     name="wilsoncenter/person",
-    marker=".expert-hero-name",
     hero=".expert-hero, body",
     body="main, body",
     fields={
-        "title": ".expert-hero-name h1, h1.expert-hero-name, .expert-hero-name",
-        "image": ".expert-hero img, img[src*='/person/']",
+        "title": Select(".expert-hero-name h1, h1.expert-hero-name, .expert-hero-name"),
+        "image_url": Select(".expert-hero img, img[src*='/person/']", "image"),
     },
     url_pattern=r"^/person/",
     content_type="Person",
@@ -78,10 +111,9 @@ PERSON = Design(
 
 PROGRAM = Design(
     name="wilsoncenter/program",
-    marker="",
     hero="main, body",
     body="main, body",
-    fields={"title": "h1:not(.sr-only):not(.visually-hidden):not([hidden])"},
+    fields={"title": Select("h1:not(.sr-only):not(.visually-hidden):not([hidden])")},
     url_pattern=r"^/program/",
     content_type="Program",
     is_publication=False,
@@ -90,5 +122,6 @@ PROGRAM = Design(
 WILSON_CENTER = SiteProfile(
     key="wilsoncenter",
     hosts=frozenset({"wilsoncenter.org"}),
-    designs=(DESIGN_A, DESIGN_B, DESIGN_C, PERSON, PROGRAM),
+    rules=RULES,
+    designs=(PERSON, PROGRAM, DESIGN_A, DESIGN_B, DESIGN_C),
 )

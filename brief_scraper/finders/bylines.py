@@ -1,0 +1,121 @@
+"""Bylines: the author names a page shows near its headline, for pages without metadata.
+
+Sites mark bylines in a few recurring ways: ``rel="author"`` links, schema.org microdata
+(``itemprop="author"``), and class names with "author" or "byline" in them. Names are read
+from the innermost such element, cleaned of "By", dates and job titles, and checked to look
+like names (no URLs, no e-mail, not the site's own name): see ``brief_scraper.names``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from lxml import etree
+
+from brief_scraper.finders.nodes import is_comment_or_form
+from brief_scraper.names import MAX_BYLINE_NAMES, make_author, names_in_byline
+from brief_scraper.page import Marked, Page
+from brief_scraper.record import Author
+
+# Byline markers, most specific first: a name element inside a byline beats the byline's whole
+# text. Each tests one Marked element (class lower-cased); see Page.marked.
+_AUTHOR_NAME_CLASSES = (
+    "author-name",
+    "author__name",
+    "authorname",
+    "byline__name",
+    "byline-name",
+    "author_name",
+)
+_NOT_BYLINE_CLASSES = ("authors-block", "author-bio", "author-image", "author-avatar", "author-box")
+_BYLINE_TESTS: tuple[Callable[[Marked], bool], ...] = (
+    lambda m: m.itemprop == "name" and _has_ancestor_itemprop(m.element, "author"),
+    lambda m: "author" in m.rel.split() and m.element.tag == "a",
+    lambda m: any(c in m.cls for c in _AUTHOR_NAME_CLASSES),
+    lambda m: "fn" in m.cls.split() and _has_ancestor_class(m.element, "vcard"),
+    lambda m: m.itemprop == "author",
+    lambda m: "byline" in m.cls or m.element.tag == "byline",
+    lambda m: (
+        any(w in m.cls for w in ("author", "auteur", "autor"))
+        and not any(c in m.cls for c in _NOT_BYLINE_CLASSES)
+    ),
+)
+
+
+def _has_ancestor_itemprop(element: Any, itemprop: str) -> bool:
+    return any(a.get("itemprop") == itemprop for a in element.iterancestors())
+
+
+def _has_ancestor_class(element: Any, name: str) -> bool:
+    return any(name in (a.get("class") or "").split() for a in element.iterancestors())
+
+
+_BY_LINE_RE = re.compile(r"^\s*(?:written\s+)?(?:by|von|par|por|door|af|av)\s*:?\s+\S", re.I)
+_NEAR_HEADLINE = etree.XPath(
+    "following::text()[position() <= 60][normalize-space()][not(ancestor::script or ancestor::style)]"
+)
+
+
+def find_by_line(page: Page, site_names: set[str]) -> list[Author]:
+    """Return the names of a "By ..." / "Von ..." line just after the headline, for bare bylines."""
+    headline = page.headline
+    if headline is None:
+        return []
+    for text in _NEAR_HEADLINE(headline):
+        if len(text) < 120 and _BY_LINE_RE.match(text):
+            parent = text.getparent()
+            line = " ".join(parent.itertext()) if parent is not None and not text.is_tail else text
+            names = names_in_byline(line if len(line) < 160 else text, site_names)
+            if names:
+                return [make_author(n) for n in names]
+        if text.strip().lower() in ("by", "von", "par", "por"):  # "By" alone, the name in the next node
+            parent = text.getparent()
+            line = (
+                " ".join(parent.getparent().itertext())
+                if parent is not None and parent.getparent() is not None
+                else ""
+            )
+            names = names_in_byline(line, site_names) if len(line) < 160 else []
+            if names:
+                return [make_author(n) for n in names]
+    return []
+
+
+def find_byline_authors(main: Any, page: Page, site_names: set[str]) -> list[Author]:
+    """Return the authors of the first byline found, most specific markup first.
+
+    The main region (*main*, an lxml element) is searched first, the whole page after it.
+    """
+    page_root = page.root
+    for scope in (main,) if main is page_root else (main, page_root):
+        authors = _byline_in(page.marked(scope), site_names)
+        if authors:
+            return authors
+    return find_by_line(page, site_names)
+
+
+def _may_be_byline(m: Marked) -> bool:
+    """Return whether any of _BYLINE_TESTS may pass *m*: each needs one of these markers."""
+    return (
+        m.itemprop in ("name", "author")
+        or "author" in m.rel
+        or m.element.tag == "byline"
+        or any(word in m.cls for word in ("author", "byline", "auteur", "autor", "fn"))
+    )
+
+
+def _byline_in(marked: list[Marked], site_names: set[str]) -> list[Author]:
+    # Most marked elements are there for the date finders: the tests run on the rest only.
+    marked = [m for m in marked if _may_be_byline(m)]
+    for test in _BYLINE_TESTS:
+        found = [m.element for m in marked if test(m) and not is_comment_or_form(m.element)]
+        names: list[str] = []
+        for element in found[: MAX_BYLINE_NAMES * 2]:
+            for name in names_in_byline(" ".join(element.itertext()), site_names):
+                if name not in names:
+                    names.append(name)
+        if names:
+            return [make_author(n) for n in names[:MAX_BYLINE_NAMES]]
+    return []

@@ -1,0 +1,152 @@
+"""What a piece is filed as: its type label, its series, its programs, its topics.
+
+The type label is the short kicker above or beside the headline ("Policy Brief", "Note
+d'analyse"), linked or not, never a menu item or a breadcrumb. Programs and topics are
+links to the site's program and topic pages (``SiteRules``) outside chrome and cards.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from lxml import etree
+
+from brief_scraper.finders.nodes import node_text
+from brief_scraper.page import is_hidden
+from brief_scraper.text import clean_text
+
+if TYPE_CHECKING:
+    from brief_scraper.finders.regions import Boilerplate
+    from brief_scraper.finders.rules import SiteRules
+    from brief_scraper.page import Page
+    from brief_scraper.record import Link
+
+_SERIES_RE = re.compile(
+    r"(?:part of (?:our|the|a|this|an?)\s+(?:[\w-]+\s+){0,3}?series|forma parte de (?:la|nuestra) serie"
+    r"|fait partie de (?:la|notre) s[ée]rie|faz parte da (?:nossa )?s[ée]rie"
+    r"|teil (?:unserer|der) (?:reihe|serie))"
+    r",?\s*:?\s*[\"“”«„']\s*(?P<name>.+?)\s*[,.;:]?\s*[\"”“»']"
+    r"|part of (?:our|the|a|this)\s+series,?\s*(?P<bare>[A-Z][^.\"“”]{3,120}?)(?:,|\.|$)",
+    re.I,
+)
+# From the text nodes up: a contains() on each paragraph's string value copies all its text.
+_SERIES_PARAGRAPHS = etree.XPath(
+    "descendant::p/descendant::text()[contains(., 'series') or contains(., 'Series') or contains(., 'serie')"
+    " or contains(., 'série') or contains(., 'Reihe')]/ancestor::p[1]"
+)
+_LINKS = etree.XPath(".//a[@href]")
+
+
+def find_series(region: Any, page: Page) -> Link | None:
+    """Return the series that a sentence like 'part of our series "..."' names, with its link.
+
+    The link is the one inside the sentence whose text is the series name, if any.
+    """
+    for paragraph in _SERIES_PARAGRAPHS(region):
+        text = node_text(paragraph) or ""
+        match = _SERIES_RE.search(text)
+        if not match:
+            continue
+        name = clean_text((match.group("name") or match.group("bare") or "").rstrip(" ,.;:"))
+        if not name:
+            continue
+        url = None
+        for link in _LINKS(paragraph):
+            link_text = node_text(link) or ""
+            if link_text and (link_text.strip('"“”,. ') in name or name in link_text):
+                url = page.absolute(link.get("href"))
+                break
+        return {"name": name, "url": url}
+    return None
+
+
+def is_series_sentence(text: str | None) -> bool:
+    """Return whether *text* is a series sentence (so it is no summary)."""
+    return bool(text and _SERIES_RE.search(text))
+
+
+# What think tanks call their publications, in the languages the text layer reads. A label
+# must name one of these, or sit in an element its class calls a type, kicker or eyebrow.
+_TYPE_WORDS_RE = re.compile(
+    r"\b(?:publications?|articles?|reports?|briefs?|brief|commentary|commentaries|analysis|analyses"
+    r"|op-?eds?|opinion|essays?|papers?|working paper|blog(?: post)?|interviews?|testimony|podcasts?"
+    r"|videos?|events?|explainers?|fact ?sheets?|backgrounders?|books?|chapters?|memos?|notes?"
+    r"|studies|study|research|insights?|perspectives?|q&a|newsletters?"
+    r"|publicaci[oó]n|publicaciones|art[ií]culos?|informes?|an[aá]lisis|comentarios?|documentos?"
+    r"|estudios?|notas?|entrevistas?|ensayos?|opini[oó]n|rapports?|[ée]tudes?|tribunes?|analyses?"
+    r"|notes? d'analyse|d[ée]cryptages?|entretiens?|commentaires?|relat[oó]rios?|artigos?|estudos?"
+    r"|an[aá]lises?|publica[cç][aã]o|publica[cç][oõ]es|kommentare?|analysen?|studien?|berichte?"
+    r"|beitr[aä]ge?|standpunkte?|kurzanalysen?|positionspapiere?|interviews?)\b",
+    re.I,
+)
+_TYPE_CLASS_RE = re.compile(r"type|kicker|eyebrow|label|format|overline", re.I)
+_BULLETS = " •·|-–—:/"
+_AROUND_HEADLINE = etree.XPath(
+    "preceding::text()[position() <= 8][normalize-space()][not(ancestor::script or ancestor::style)]"
+)
+_AFTER_HEADLINE = etree.XPath(
+    "following::text()[position() <= 4][normalize-space()][not(ancestor::script or ancestor::style)]"
+)
+_MAX_LABEL_WORDS = 4
+
+
+def _is_type_label(text: str, element: Any) -> bool:
+    if len(text) > 40 or len(text.split()) > _MAX_LABEL_WORDS or any(ch.isdigit() for ch in text):
+        return False
+    if _TYPE_WORDS_RE.search(text):
+        return True
+    return any(
+        _TYPE_CLASS_RE.search(e.get("class") or "") for e in (element, element.getparent()) if e is not None
+    )
+
+
+def find_type_label(page: Page, rules: SiteRules) -> str | None:
+    """Return the type label shown just above the headline (or just below it), or None.
+
+    A label is short, has no digits, and names a kind of publication or sits in an element
+    its class calls a type or kicker; a link to a person or program is no label.
+    """
+    headline = page.headline
+    if headline is None:
+        return None
+    boilerplate = page.boilerplate
+    candidates = [*reversed(_AROUND_HEADLINE(headline)), *_AFTER_HEADLINE(headline)]
+    for text in candidates:
+        element = text.getparent()
+        if element is None or element in boilerplate or is_hidden(element):
+            continue
+        link = next((a for a in (element, *element.iterancestors("a")) if a.tag == "a"), None)
+        href = link.get("href") or "" if link is not None else ""
+        if href and (rules.person_path.search(href) or rules.program_path.search(href)):
+            continue
+        label = clean_text(str(text).strip(_BULLETS))
+        if label and _is_type_label(label, element):
+            return label
+    return None
+
+
+def find_links(region: Any, page: Page, pattern: re.Pattern[str], boilerplate: Boilerplate) -> list[Link]:
+    """Return the named links of *region* whose href *pattern* matches, each name once, none
+    from chrome or cards, page order."""
+    found: dict[str, Link] = {}
+    for link in _LINKS(region):
+        if not pattern.search(link.get("href")) or link in boilerplate:
+            continue
+        name = node_text(link)
+        if name and len(name) < 120 and name.casefold() not in found:
+            found[name.casefold()] = {"name": name, "url": page.absolute(link.get("href"))}
+    return list(found.values())
+
+
+_MAX_PROGRAMS = 8  # more program links than this near a headline is the site's list of them
+
+
+def find_programs(regions: list[Any], page: Page, rules: SiteRules) -> list[Link]:
+    """Return the programs the piece is filed under: program links in *regions* (its hero,
+    article or author blocks), each once; none when they are so many they are a directory."""
+    programs: dict[str, Link] = {}
+    for region in regions:
+        for link in find_links(region, page, rules.program_path, page.boilerplate):
+            programs.setdefault(link["name"].casefold(), link)
+    return list(programs.values()) if len(programs) <= _MAX_PROGRAMS else []

@@ -1,0 +1,188 @@
+"""Regions of a page: the article a reader reads, and the chrome and cards around it.
+
+Both are found from what a page means, not from one site's classes: the article is the
+smallest block around the headline that holds most of the page's prose; chrome is what
+HTML and ARIA call navigation, banner, footer and aside, or what class names call menus
+and sidebars; cards are teasers for other pages (class names, or a "Related"/"More from"
+heading over them). A block that holds the headline is never chrome.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_CHROME_TAGS = frozenset({"nav", "aside", "form", "menu"})
+_SECTIONING_TAGS = frozenset({"article", "section", "main", "aside", "nav"})
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu"})
+# Whole words of class and id values, split on spaces, "-" and "_" ("mega-menu", "site_footer").
+_CHROME_WORD_RE = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|megamenu|sidebar|breadcrumbs?|cookies?"
+    r"|newsletter|share|sharing|social|promo|advert|ads)(?:$|[\s_-])"
+)
+_PAGE_FOOTER_ID_RE = re.compile(r"^(?:site-?|page-?|global-?|main-?)?footer$", re.I)
+# Inside the article its own "nav meta" list or "entry-footer" holds its byline and date.
+_IN_ARTICLE_CHROME_WORD_RE = re.compile(
+    r"(?:^|[\s_-])(?:sidebar|breadcrumbs?|cookies?|newsletter|share|sharing|social|promo|advert|ads)(?:$|[\s_-])"
+)
+# Teasers of other pages. A profile card (the author's photo and bio) is the piece's own.
+_CARD_WORD_RE = re.compile(r"related|card|tile|teaser|recommend|popular|more-stories|trending")
+_OWN_CARD_WORD_RE = re.compile(r"profile|author|person|expert|byline|bio")
+# Headings over teasers of other pages. "Related Program" heads the piece's own program.
+_RELATED_HEADING_RE = re.compile(
+    r"^\s*(?:related(?!\s+programs?\b)|more\s+(?:from|on|in|by|about|like)|read\s+(?:more|next|also)"
+    r"|recommended|you\s+(?:may|might)\s+also|also\s+of\s+interest|latest|most\s+(?:read|popular)"
+    r"|popular|further\s+reading|see\s+also|trending|m[aá]s\s+(?:de|sobre|le[ií]do)|relacionad"
+    r"|lire\s+aussi|[àa]\s+lire|voir\s+aussi|sur\s+le\s+m[eê]me|leia\s+tamb[eé]m|veja\s+tamb[eé]m"
+    r"|mais\s+(?:de|sobre|lidas)|mehr\s+(?:zum|von|aus|zu)|weitere|das\s+k[oö]nnte|auch\s+interessant"
+    r"|lesen\s+sie\s+auch)",
+    re.I,
+)
+_HEADINGS = ("h2", "h3", "h4", "h5")
+_MIN_PROSE = 30  # characters: a paragraph shorter than this is a caption or a label
+
+
+class Boilerplate:
+    """Tells whether an element of one page sits in chrome or in a card, remembering the
+    answer for every ancestor on the way (a list of links shares them).
+
+    A block holding half the page's text is the page, whatever its class says (Blogger
+    wraps every post in "widget Blog"; some sites wrap everything in a ``<form>``).
+    """
+
+    def __init__(self, root: Any, headline: Any | None, article: Any) -> None:
+        self._memo: dict[Any, bool] = {}
+        self._sizes = text_sizes(root)
+        self._half_page = max(self._sizes.get(root, 0) // 2, 1)
+        self._article = article if article is not None and article is not root else None
+        if headline is not None:
+            for node in (headline, *headline.iterancestors()):
+                self._memo[node] = False  # what holds the headline is the page, not chrome
+        if hasattr(root, "iter"):
+            self._memo[root] = False
+            for container in _related_sections(root):
+                self._memo.setdefault(container, True)
+
+    def __contains__(self, element: Any) -> bool:
+        """Return whether *element* is chrome or a card, or sits inside one."""
+        memo = self._memo
+        path = []
+        node = element
+        found = False
+        while node is not None:
+            if node in memo:
+                found = memo[node]
+                break
+            path.append(node)
+            if self._sizes.get(node, 0) < self._half_page and self._is_boilerplate_node(node):
+                found = True
+                break
+            node = node.getparent()
+        for visited in path:  # each is boilerplate, inside it, or (found False) in none
+            memo[visited] = found
+        return found
+
+    def _inside_article(self, node: Any) -> bool:
+        article = self._article
+        return article is not None and (node is article or any(a is article for a in node.iterancestors()))
+
+    def _is_boilerplate_node(self, node: Any) -> bool:
+        tag = node.tag
+        if not isinstance(tag, str) or tag in ("body", "html"):
+            return False
+        if tag in _CHROME_TAGS or (node.get("role") or "").lower() in _CHROME_ROLES:
+            return True
+        if tag == "footer" and not any(a.tag in _SECTIONING_TAGS for a in node.iterancestors()):
+            return True  # the page's footer; an article's own footer holds its byline and date
+        if _PAGE_FOOTER_ID_RE.match(node.get("id") or ""):
+            return True  # a class "footer" is as often an article's or an item's own
+        words = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+        if len(words) < 2:
+            return False
+        if _CARD_WORD_RE.search(words) and not _OWN_CARD_WORD_RE.search(words):
+            return True
+        pattern = _IN_ARTICLE_CHROME_WORD_RE if self._inside_article(node) else _CHROME_WORD_RE
+        return bool(pattern.search(words))
+
+
+def text_sizes(root: Any) -> dict[Any, int]:
+    """Return, per element, the length of the text it holds (scripts and styles left out).
+
+    Linear: an element's size is its own text plus its children's sizes and tails.
+    """
+    sizes: dict[Any, int] = {}
+    if not hasattr(root, "iter"):
+        return sizes
+    for element in reversed(list(root.iter())):
+        own = element.text if isinstance(element.tag, str) and element.tag not in ("script", "style") else ""
+        size = len(own or "")
+        for child in element:
+            size += sizes.get(child, 0) + len(child.tail or "")
+        sizes[element] = size
+    return sizes
+
+
+def _related_sections(root: Any) -> list[Any]:
+    """Return the blocks that a "Related"/"More from" heading heads."""
+    found = []
+    for heading in root.iter(*_HEADINGS):
+        text = "".join(heading.itertext())
+        if len(text) > 80 or not _RELATED_HEADING_RE.match(text):
+            continue
+        container = heading.getparent()
+        # The heading's own wrapper may hold only the heading: climb to the block.
+        while container is not None and len(" ".join("".join(container.itertext()).split())) <= len(text) + 2:
+            container = container.getparent()
+        if container is not None and container.tag not in ("body", "html", "main", "article"):
+            found.append(container)
+    return found
+
+
+def prose_by_block(root: Any) -> dict[Any, int]:
+    """Return, per element, how many characters of prose (paragraphs of a sentence or more)
+    it holds; the root's entry is the page's total.
+
+    Linear in the page: each paragraph adds its length to its ancestors (the parser caps depth).
+    """
+    prose: dict[Any, int] = {}
+    if not hasattr(root, "iter"):
+        return prose
+    for paragraph in root.iter("p"):
+        size = len("".join(paragraph.itertext()).strip())
+        if size < _MIN_PROSE:
+            continue
+        for ancestor in paragraph.iterancestors():
+            prose[ancestor] = prose.get(ancestor, 0) + size
+    return prose
+
+
+def find_article(root: Any, headline: Any | None, prose: dict[Any, int]) -> Any:
+    """Return the article: the smallest block around *headline* holding at least half the
+    page's prose (see prose_by_block); else ``<main>``/``<article>``, else *root*."""
+    if not hasattr(root, "iter"):
+        return root
+    total = prose.get(root, 0)
+    if headline is not None and total:
+        for ancestor in headline.iterancestors():
+            if prose.get(ancestor, 0) * 2 >= total:
+                return ancestor
+    for tag in ("main", "article"):
+        for element in root.iter(tag):
+            return element
+    return root
+
+
+_HERO_PROSE = 320  # characters: a hero may hold a standfirst, not the body
+
+
+def find_hero(headline: Any | None, article: Any, prose: dict[Any, int]) -> Any | None:
+    """Return the hero: the largest block around *headline*, inside the article, that holds
+    no more prose than a standfirst; the headline itself when its parent holds the body."""
+    if headline is None:
+        return None
+    hero = headline
+    for ancestor in headline.iterancestors():
+        if ancestor is article or prose.get(ancestor, 0) > _HERO_PROSE:
+            break
+        hero = ancestor
+    return hero
