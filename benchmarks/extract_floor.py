@@ -58,7 +58,8 @@ _TITLE = etree.XPath(".//h1[contains(concat(' ', normalize-space(@class), ' '), 
 _LABEL = etree.XPath(
     ".//*[contains(@class, 'type') or contains(@class, 'eyebrow') or contains(@class, 'label')]"
 )
-_TIME = etree.XPath(".//time")
+# The hero's date: a <time>, or (a commentary's plain date) the element classed post-date.
+_TIME = etree.XPath(".//time | .//*[contains(@class, 'post-date')]")
 _BYLINE = etree.XPath(".//ul[contains(@class, 'authors')]//a[contains(@href, '/person/')]")
 _PROGRAMS = etree.XPath(".//a[contains(@href, '/program/')]")
 _IMAGE = etree.XPath(".//img[@alt='Publication cover']/@src")

@@ -17,7 +17,9 @@ Kind = Literal["person", "organization"]
 
 _PREFIX_RE = re.compile(
     r"^\s*(?:(?:written|posted|published|reported|story|text|photos?|recipe|eingestellt|geschrieben|verfasst"
-    r"|erstellt|publié|publicado|escrito)\s+)?(?:by\s*:?\s*(?=(?-i:[A-ZÀ-Þ]))|(?:von|par|por|de|door|af|av)\s*:?\s+)"
+    r"|erstellt|publié|publicado|escrito)\s+)?(?:by\s*:?\s*(?=(?-i:[A-ZÀ-Þ]))"
+    # "Von", "De": a byline's first word is capitalised; "von Goethe", "de la Cruz" are names.
+    r"|(?-i:Von|VON|Par|PAR|Por|POR|De|DE|Door|Af|Av)\s*:?\s+|(?-i:von|par|por)\s*:?\s+(?=(?-i:[A-ZÀ-Þ])))"
     r"|^\s*(?:author|autor|autorin|auteur|autora)\s*:\s*",
     re.I,
 )
@@ -41,6 +43,8 @@ _UI_WORDS_RE = re.compile(
     re.I,
 )
 MAX_BYLINE_NAMES = 6
+_LABELLED_BY_RE = re.compile(r"(?<=\s)(?-i:By|Von|Par|Por)\s+(?=(?-i:[A-ZÀ-Þ]))")
+_MAX_LABEL = 24  # characters of a label before "By" ("Post author", "Written and edited")
 
 
 def squash(text: str) -> str:
@@ -117,10 +121,15 @@ def names_in_byline(text: str | None, site_names: set[str]) -> list[str]:
     ['Max Mustermann']
     >>> names_in_byline("Share on Facebook", set())
     []
+    >>> names_in_byline("Post author By Jane Doe", set())
+    ['Jane Doe']
     """
     cleaned = clean_text(text)
     if not cleaned or len(cleaned) > 200:
         return []
+    label = _LABELLED_BY_RE.search(cleaned)  # "Post author By Jane Doe": a label, then the byline
+    if label and label.start() <= _MAX_LABEL:
+        cleaned = cleaned[label.end() :]
     cleaned = _CUT_RE.sub("", _PREFIX_RE.sub("", cleaned)).strip(" ,:-")
     return [n for n in split_names(cleaned) if looks_like_name(n, site_names)][:MAX_BYLINE_NAMES]
 
@@ -134,6 +143,8 @@ def turn_family_first(name: str) -> str:
 
     >>> turn_family_first("García, María José")
     'María José García'
+    >>> turn_family_first("de la Cruz Moreno, Luis")
+    'Luis de la Cruz Moreno'
     >>> turn_family_first("Jane Doe"), turn_family_first("Doe, Jr.")
     ('Jane Doe', 'Doe, Jr.')
     >>> turn_family_first("RAND Corporation, Santa Monica, CA")
@@ -143,7 +154,7 @@ def turn_family_first(name: str) -> str:
     if len(parts) != 2 or not all(parts) or _NAME_SUFFIX_RE.match(parts[1]):
         return name
     family, given = parts
-    if not (1 <= len(family.split()) <= 3 and 1 <= len(given.split()) <= 4) or author_kind(name) != "person":
+    if not (1 <= len(family.split()) <= 4 and 1 <= len(given.split()) <= 4) or author_kind(name) != "person":
         return name
     return f"{given} {family}"
 

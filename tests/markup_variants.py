@@ -314,21 +314,34 @@ def hero_of(title: Any) -> Any | None:
     return None
 
 
-@_transformation
-def reorder_hero(root: Any) -> None:
-    """Move the hero's blocks after the title (byline, date, buttons; not article text) above it."""
+def hero_blocks_after_title(root: Any) -> list[Any]:
+    """Return the hero's blocks after the title up to the article text (byline, date, buttons):
+    what reorder_hero moves; [] on a page whose title is followed by its text at once."""
     title = headline(root)
     hero = hero_of(title) if title is not None else None
     if hero is None:
-        return
+        return []
     children = [c for c in hero if isinstance(c.tag, str)]
     at = next(i for i, c in enumerate(children) if c is title or title in c.iterdescendants())
-    before, after = children[:at], children[at + 1 :]
     meta = []
-    for block in after:  # the hero's own blocks end where the article text starts
+    for block in children[at + 1 :]:  # the hero's own blocks end where the article text starts
         if _is_body_text(block):
             break
         meta.append(block)
+    return meta
+
+
+@_transformation
+def reorder_hero(root: Any) -> None:
+    """Move the hero's blocks after the title (byline, date, buttons; not article text) above it."""
+    meta = hero_blocks_after_title(root)
+    if not meta:
+        return
+    title = headline(root)
+    hero = hero_of(title)
+    children = [c for c in hero if isinstance(c.tag, str)]
+    at = next(i for i, c in enumerate(children) if c is title or title in c.iterdescendants())
+    before, after = children[:at], children[at + 1 :]
     order = [*meta, *before, children[at], *after[len(meta) :]]  # the title closes the hero
     if order == children:
         return

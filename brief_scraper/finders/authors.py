@@ -29,7 +29,7 @@ READ_MORE_RE = re.compile(
 )
 AUTHOR_HEADINGS = frozenset({
     "author", "authors", "about the author", "about the authors", "about the author(s)",
-    "contributors", "about the contributors", "written by", "hosted by", "by", "experts",
+    "contributors", "about the contributors", "written by", "hosted by", "experts",
     "autor", "autora", "autores", "autoras", "sobre el autor", "sobre la autora", "sobre los autores",
     "sobre o autor", "sobre a autora", "sobre os autores", "auteur", "auteurs", "l'auteur",
     "les auteurs", "à propos de l'auteur", "à propos des auteurs", "autorin", "autoren",
@@ -38,12 +38,14 @@ AUTHOR_HEADINGS = frozenset({
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "dt", "label")
 _NAME_TAGS = ("h2", "h3", "h4", "h5", "h6", "strong", "b", "li", "dt")
 _LINKS = etree.XPath(".//a[@href]")
+# Roles and bios by class, or by schema.org microdata (jobTitle, description).
 _ROLES = etree.XPath(
     ".//*[contains(@class, 'position') or contains(@class, 'role') or contains(@class, 'job')"
-    " or contains(@class, 'affiliation') or contains(@class, 'subtitle')]"
+    " or contains(@class, 'affiliation') or contains(@class, 'subtitle') or @itemprop = 'jobTitle']"
 )
 _BIOS = etree.XPath(
-    ".//*[contains(@class, 'bio') or contains(@class, 'description') or contains(@class, 'blurb')]"
+    ".//*[contains(@class, 'bio') or contains(@class, 'description') or contains(@class, 'blurb')"
+    " or @itemprop = 'description']"
 )
 _PARAGRAPHS = etree.XPath(".//p")
 MAX_BLOCK_AUTHORS = 50  # an author block is a handful of people; past this it is a directory
@@ -68,6 +70,8 @@ def find_author_blocks(region: Any, boilerplate: Boilerplate | None = None) -> l
         label = _heading_label(heading.text)
         if label is None or (boilerplate is not None and heading in boilerplate):
             continue
+        if len(" ".join(all_text(heading).split())) > len(label) + 2:
+            continue  # "By <a>Jane Doe</a>": a byline, not a heading over a block
         container = heading.getparent()
         # The heading's own wrapper may hold only the heading: climb to the block.
         while container is not None and len(" ".join(all_text(container).split())) <= len(label) + 2:

@@ -14,7 +14,7 @@ from typing import Any
 
 from lxml import etree
 
-from brief_scraper.finders.nodes import is_comment_or_form
+from brief_scraper.finders.nodes import is_comment_or_form, node_text
 from brief_scraper.names import MAX_BYLINE_NAMES, make_author, names_in_byline
 from brief_scraper.page import Marked, Page
 from brief_scraper.record import Author
@@ -52,6 +52,8 @@ def _has_ancestor_class(element: Any, name: str) -> bool:
     return any(name in (a.get("class") or "").split() for a in element.iterancestors())
 
 
+_BY_WORDS = ("by", "von", "par", "por")
+_BY_WORD_RE = re.compile(r"\b(?:by|von|par|por)\b", re.I)
 _BY_LINE_RE = re.compile(r"^\s*(?:written\s+)?(?:by|von|par|por|door|af|av)\s*:?\s+\S", re.I)
 _NEAR_HEADLINE = etree.XPath(
     "following::text()[position() <= 60][normalize-space()][not(ancestor::script or ancestor::style)]"
@@ -63,23 +65,24 @@ def find_by_line(page: Page, site_names: set[str]) -> list[Author]:
     headline = page.headline
     if headline is None:
         return []
+    boilerplate = page.boilerplate
     for text in _NEAR_HEADLINE(headline):
+        if text.getparent() in boilerplate:
+            continue
         if len(text) < 120 and _BY_LINE_RE.match(text):
             parent = text.getparent()
             line = " ".join(parent.itertext()) if parent is not None and not text.is_tail else text
             names = names_in_byline(line if len(line) < 160 else text, site_names)
             if names:
-                return [make_author(n) for n in names]
-        if text.strip().lower() in ("by", "von", "par", "por"):  # "By" alone, the name in the next node
+                return _with_links(names, [parent] if parent is not None else [], page)
+        if text.strip().lower() in _BY_WORDS:  # "By" alone, the name in the next node
             parent = text.getparent()
-            line = (
-                " ".join(parent.getparent().itertext())
-                if parent is not None and parent.getparent() is not None
-                else ""
-            )
-            names = names_in_byline(line, site_names) if len(line) < 160 else []
+            container = parent.getparent() if text.is_tail and parent is not None else parent
+            line = " ".join(container.itertext()) if container is not None else ""
+            after = _BY_WORD_RE.split(line, maxsplit=1)[-1]  # "Post author By Jane Doe"
+            names = names_in_byline(after, site_names) if len(after) < 160 else []
             if names:
-                return [make_author(n) for n in names]
+                return _with_links(names, [container], page)
     return []
 
 
@@ -90,7 +93,7 @@ def find_byline_authors(main: Any, page: Page, site_names: set[str]) -> list[Aut
     """
     page_root = page.root
     for scope in (main,) if main is page_root else (main, page_root):
-        authors = _byline_in(page.marked(scope), site_names)
+        authors = _byline_in(page.marked(scope), site_names, page)
         if authors:
             return authors
     return find_by_line(page, site_names)
@@ -106,9 +109,31 @@ def _may_be_byline(m: Marked) -> bool:
     )
 
 
-def _byline_in(marked: list[Marked], site_names: set[str]) -> list[Author]:
+def _with_links(names: list[str], elements: list[Any], page: Page) -> list[Author]:
+    """Return *names* as authors, each with the profile link the byline gives its name."""
+    links: dict[str, str] = {}
+    for element in elements:
+        for link in element.iter("a"):
+            text, url = node_text(link), page.absolute(link.get("href"))
+            if text and url and page.is_own(url):
+                links.setdefault(text.casefold(), url)
+    return [make_author(n, url=links.get(n.casefold())) for n in names]
+
+
+def _byline_in(marked: list[Marked], site_names: set[str], page: Page) -> list[Author]:
     # Most marked elements are there for the date finders: the tests run on the rest only.
-    marked = [m for m in marked if _may_be_byline(m)]
+    # A byline in a card credits another page; one in chrome only when no other is found.
+    boilerplate = page.boilerplate
+    candidates = [m for m in marked if _may_be_byline(m)]
+    outside = [m for m in candidates if m.element not in boilerplate]
+    authors = _first_byline(outside, site_names, page)
+    if authors or len(outside) == len(candidates):
+        return authors
+    chrome = [m for m in candidates if m.element in boilerplate and not boilerplate.in_card(m.element)]
+    return _first_byline(chrome, site_names, page)
+
+
+def _first_byline(marked: list[Marked], site_names: set[str], page: Page) -> list[Author]:
     for test in _BYLINE_TESTS:
         found = [m.element for m in marked if test(m) and not is_comment_or_form(m.element)]
         names: list[str] = []
@@ -117,5 +142,5 @@ def _byline_in(marked: list[Marked], site_names: set[str]) -> list[Author]:
                 if name not in names:
                     names.append(name)
         if names:
-            return [make_author(n) for n in names[:MAX_BYLINE_NAMES]]
+            return _with_links(names[:MAX_BYLINE_NAMES], found[: MAX_BYLINE_NAMES * 2], page)
     return []

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from brief_scraper.finders.authors import READ_MORE_RE
 from brief_scraper.finders.nodes import node_text
 from brief_scraper.page import is_hidden
 from brief_scraper.text import clean_text
@@ -77,7 +78,8 @@ _TYPE_WORDS_RE = re.compile(
     r"|estudios?|notas?|entrevistas?|ensayos?|opini[oó]n|rapports?|[ée]tudes?|tribunes?|analyses?"
     r"|notes? d'analyse|d[ée]cryptages?|entretiens?|commentaires?|relat[oó]rios?|artigos?|estudos?"
     r"|an[aá]lises?|publica[cç][aã]o|publica[cç][oõ]es|kommentare?|analysen?|studien?|berichte?"
-    r"|beitr[aä]ge?|standpunkte?|kurzanalysen?|positionspapiere?|interviews?)\b",
+    r"|beitr[aä]ge?|standpunkte?|kurzanalysen?|positionspapiere?|nachricht|meldung|pressemitteilung"
+    r"|press releases?|news|communiqu[ée]s?|comunicados?)\b",
     re.I,
 )
 _TYPE_CLASS_RE = re.compile(r"type|kicker|eyebrow|label|format|overline", re.I)
@@ -114,6 +116,8 @@ def find_type_label(page: Page, rules: SiteRules) -> str | None:
     candidates = [*reversed(_AROUND_HEADLINE(headline)), *_AFTER_HEADLINE(headline)]
     for text in candidates:
         element = text.getparent()
+        if text.is_tail and element is not None:  # "<span aria-hidden>•</span> Report": the span's parent's
+            element = element.getparent()
         if element is None or element in boilerplate or is_hidden(element):
             continue
         link = next((a for a in (element, *element.iterancestors("a")) if a.tag == "a"), None)
@@ -130,13 +134,51 @@ def find_links(region: Any, page: Page, pattern: re.Pattern[str], boilerplate: B
     """Return the named links of *region* whose href *pattern* matches, each name once, none
     from chrome or cards, page order."""
     found: dict[str, Link] = {}
+    urls: set[str | None] = set()
     for link in _LINKS(region):
         if not pattern.search(link.get("href")) or link in boilerplate:
             continue
-        name = node_text(link)
-        if name and len(name) < 120 and name.casefold() not in found:
-            found[name.casefold()] = {"name": name, "url": page.absolute(link.get("href"))}
+        name, url = node_text(link), page.absolute(link.get("href"))
+        if (
+            name
+            and len(name) < 120
+            and name.casefold() not in found
+            and url not in urls
+            and not READ_MORE_RE.fullmatch(name)
+        ):
+            found[name.casefold()] = {"name": name, "url": url}
+            urls.add(url)
     return list(found.values())
+
+
+# Labels over a list of tag links: every link under one is a topic, whatever its URL.
+_TOPIC_LABEL_RE = re.compile(
+    r"^\s*(?:topics?|tags?|tagged|more on|related topics|subjects?|issues?|keywords?|regions?|themen"
+    r"|schlagw[oö]rter|stichw[oö]rter|temas?|etiquetas|palabras clave|th[eè]mes?|mots[- ]cl[eé]s"
+    r"|t[oó]picos|assuntos|tags relacionadas)\s*:?\s*$",
+    re.I,
+)
+_LABEL_TAGS = ("span", "strong", "b", "h2", "h3", "h4", "h5", "h6", "p", "dt", "div", "label")
+MAX_TOPICS = 50  # tag links past this are a tag cloud
+
+
+def find_topics(region: Any, page: Page, rules: SiteRules) -> list[str]:
+    """Return the piece's topics: its tag links (the rules' topic URLs, or any link under a
+    "Topics:"/"More on:"/"Themen:" label), each once, page order, none from chrome or cards."""
+    boilerplate = page.boilerplate
+    labelled: set[Any] = set()
+    for label in region.iter(*_LABEL_TAGS):
+        text = label.text
+        if text and len(text) < 40 and _TOPIC_LABEL_RE.match(text) and label.getparent() is not None:
+            labelled.update(_LINKS(label.getparent()))
+    names: dict[str, str] = {}
+    for link in _LINKS(region):
+        if link not in labelled and not rules.topic_link.search(link.get("href")):
+            continue
+        name = node_text(link)
+        if name and len(name) < 80 and link not in boilerplate:
+            names.setdefault(name.casefold(), name)
+    return list(names.values())[:MAX_TOPICS]
 
 
 _MAX_PROGRAMS = 8  # more program links than this near a headline is the site's list of them

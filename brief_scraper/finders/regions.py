@@ -25,9 +25,9 @@ _PAGE_FOOTER_ID_RE = re.compile(r"^(?:site-?|page-?|global-?|main-?)?footer$", r
 _IN_ARTICLE_CHROME_WORD_RE = re.compile(
     r"(?:^|[\s_-])(?:sidebar|breadcrumbs?|cookies?|newsletter|share|sharing|social|promo|advert|ads)(?:$|[\s_-])"
 )
-# Teasers of other pages. A profile card (the author's photo and bio) is the piece's own.
+# Teasers of other pages. A profile card (the author's or the hosting program's) is the piece's own.
 _CARD_WORD_RE = re.compile(r"related|card|tile|teaser|recommend|popular|more-stories|trending")
-_OWN_CARD_WORD_RE = re.compile(r"profile|author|person|expert|byline|bio")
+_OWN_CARD_WORD_RE = re.compile(r"profile|author|person|expert|byline|bio|program|host")
 # Headings over teasers of other pages. "Related Program" heads the piece's own program.
 _RELATED_HEADING_RE = re.compile(
     r"^\s*(?:related(?!\s+programs?\b)|more\s+(?:from|on|in|by|about|like)|read\s+(?:more|next|also)"
@@ -58,9 +58,17 @@ class Boilerplate:
         if headline is not None:
             for node in (headline, *headline.iterancestors()):
                 self._memo[node] = False  # what holds the headline is the page, not chrome
+        self._related: set[Any] = set()
         if hasattr(root, "iter"):
             self._memo[root] = False
-            for container in _related_sections(root):
+            # A "Related" heading's block that holds the headline or half the page is the
+            # page's layout, not a box of teasers.
+            self._related = {
+                c
+                for c in _related_sections(root)
+                if self._memo.get(c) is not False and self._sizes.get(c, 0) < self._half_page
+            }
+            for container in self._related:
                 self._memo.setdefault(container, True)
 
     def __contains__(self, element: Any) -> bool:
@@ -81,6 +89,17 @@ class Boilerplate:
         for visited in path:  # each is boilerplate, inside it, or (found False) in none
             memo[visited] = found
         return found
+
+    def in_card(self, element: Any) -> bool:
+        """Return whether *element* sits in a teaser of another page (not only in chrome):
+        what a card says belongs to that page, what chrome says may still be the piece's."""
+        for node in (element, *element.iterancestors()):
+            if node in self._related:
+                return True
+            words = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+            if _CARD_WORD_RE.search(words) and not _OWN_CARD_WORD_RE.search(words):
+                return True
+        return False
 
     def _inside_article(self, node: Any) -> bool:
         article = self._article

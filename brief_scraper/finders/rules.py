@@ -25,8 +25,8 @@ class SiteRules:
 
 GENERIC_RULES = SiteRules(
     person_path=re.compile(
-        r"/(?:person|people|experts?|staff|authors?|scholars?|fellows?|profiles?|contributors?"
-        r"|autor(?:es|en)?|auteurs?|team/[^/?#]+)/[^/?#]+",
+        r"/(?:person|people|experts?|staff|authors?|scholars?|fellows?|profiles?|contributors?|bios?"
+        r"|autor(?:es|en)?|auteurs?|equipe|équipe|equipo|team)/[^/?#]+",
         re.I,
     ),
     program_path=re.compile(
@@ -35,7 +35,8 @@ GENERIC_RULES = SiteRules(
         re.I,
     ),
     topic_link=re.compile(
-        r"/(?:tags?|topics?|subjects?|issues?|regions?|themen|schlagworte?|temas?|th[eè]mes?|etiquetas?)/[^/?#]+"
+        r"/(?:tags?|topics?|subjects?|issues?|regions?|themen|schlagworte?|temas?|tem[aá]ticas?|th[eè]mes?"
+        r"|th[ée]matiques?|etiquetas?|assuntos?)/[^/?#]+"
         r"|[?&](?:tags?|topics?|regions?)=",
         re.I,
     ),

@@ -100,6 +100,19 @@ def _url_of(value: Any) -> str | None:
     return decode_markup(value) if isinstance(value, str) else None  # "?w=1&amp;h=2" in some CMSs
 
 
+def _image_url(node: dict[str, Any], index: dict[str, dict[str, Any]]) -> str | None:
+    """Return the URL of a node's image; a reference (``{"@id": ...}``) is looked up, and
+    an ``@id`` alone names the image, it is not its address."""
+    value = node.get("image")
+    if isinstance(value, list):
+        value = next((v for v in value if v), None)
+    if isinstance(value, dict):
+        value = index.get(value.get("@id"), value) if set(value) <= {"@id"} else value
+        value = value.get("url") or value.get("contentUrl")
+    url = decode_markup(value) if isinstance(value, str) else None
+    return url or _url_of(node.get("thumbnailUrl"))
+
+
 def authors_from(value: Any, page: Page, index: dict[str, dict[str, Any]]) -> list[Author]:
     """Return authors from a JSON-LD ``author``/``creator`` value of any shape.
 
@@ -172,7 +185,7 @@ def from_jsonld(page: Page) -> LayerResult:
     summary = _first_text(node.get("description")) or _first_text(node.get("abstract"))
     if summary:
         found["summary"] = clean_paragraphs(summary)
-    image = page.absolute(_url_of(node.get("image") or node.get("thumbnailUrl")))
+    image = page.absolute(_image_url(node, index))
     if image:
         found["image_url"] = image
     language = normalize_language(_first_text(node.get("inLanguage")))

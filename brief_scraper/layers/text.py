@@ -14,7 +14,7 @@ from lxml import etree
 from brief_scraper.finders.authors import authors_in_block, find_author_blocks, merge_authors
 from brief_scraper.finders.bylines import find_byline_authors
 from brief_scraper.finders.documents import find_offered_documents
-from brief_scraper.finders.labels import find_programs, find_series, find_type_label
+from brief_scraper.finders.labels import find_programs, find_series, find_topics, find_type_label
 from brief_scraper.finders.posted import find_date_near_headline, find_visible_date
 from brief_scraper.finders.quotes import find_excerpt
 from brief_scraper.finders.rules import GENERIC_RULES, SiteRules
@@ -74,6 +74,10 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> LayerResult:
         programs = find_programs(regions, page, GENERIC_RULES)
         if programs:
             found["programs"] = programs
+    if want("topics"):
+        topics = find_topics(page.article, page, GENERIC_RULES)
+        if topics:
+            found["topics"] = topics
     documents = (
         find_offered_documents([region], page, boilerplate) if want("download_url", "downloads") else []
     )

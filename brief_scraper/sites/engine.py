@@ -16,14 +16,16 @@ from lxml import etree
 
 from brief_scraper.css import css_members, select
 from brief_scraper.dates import parse_posted
-from brief_scraper.finders.authors import author_from_link, merge_authors
+from brief_scraper.finders.authors import READ_MORE_RE, author_from_link, merge_authors
 from brief_scraper.finders.documents import find_offered_documents
-from brief_scraper.finders.labels import find_links, find_series, find_type_label
+from brief_scraper.finders.images import find_lead_image, image_source
+from brief_scraper.finders.labels import find_links, find_series, find_topics, find_type_label
 from brief_scraper.finders.nodes import node_text
 from brief_scraper.finders.posted import find_date_near_headline, find_visible_date
 from brief_scraper.finders.quotes import find_excerpt, find_summary
 from brief_scraper.layers import Evidence, LayerResult
 from brief_scraper.layers.text import block_authors, headline_text
+from brief_scraper.names import looks_like_name, names_in_byline
 from brief_scraper.text import clean_text
 
 if TYPE_CHECKING:
@@ -36,7 +38,10 @@ if TYPE_CHECKING:
 
 _BULLETS = " •·|-–—:"
 _LINKS = etree.XPath(".//a[@href]")
+_JOB_TITLES = etree.XPath(".//*[@itemprop = 'jobTitle']")
 _DATETIME_VALUES = etree.XPath(".//@datetime")
+# A standfirst marked as the piece's schema.org description, not an author's.
+_DESCRIPTIONS = etree.XPath(".//*[@itemprop = 'description'][not(ancestor::*[@itemprop = 'author'])]")
 _SHOWN_TEXT = etree.XPath(
     ".//text()[not(ancestor::*[contains(@class, 'sr-text') or contains(@class, 'sr-only')"
     " or contains(@class, 'visually-hidden')])]"
@@ -58,7 +63,9 @@ def run_site(page: Page, profile: SiteProfile) -> LayerResult:
     if design is not None:
         fields = {k: v for k, v in fields.items() if k not in _DESIGN_ONLY_FIELDS}
         for name, value in run_design(design, page, profile.rules).items():
-            if value:
+            if name == "authors" and value:  # the byline the rules read may name more
+                fields[name] = merge_authors(value, fields.get(name, []))
+            elif value:
                 fields[name] = value
     return LayerResult("site", fields, evidence)
 
@@ -68,6 +75,7 @@ def _byline(hero: Any | None, page: Page, rules: SiteRules) -> list[Author]:
     if hero is None:
         return []
     links: dict[str, Link] = {}
+    elements: list[Any] = []
     items: list[Any] = []
     for link in _LINKS(hero):
         href = link.get("href")
@@ -76,14 +84,33 @@ def _byline(hero: Any | None, page: Page, rules: SiteRules) -> list[Author]:
         name, url = node_text(link), page.absolute(href)
         if name and url and url not in links and len(name) < 120:
             links[url] = {"name": name, "url": url}
+            elements.append(link)
             items.extend(link.iterancestors("li"))
     authors = [author_from_link(link["name"], link["url"], rules) for link in links.values()]
+    for author, element in zip(authors, elements, strict=True):
+        entry = next((a for a in element.iterancestors() if a.get("itemprop") == "author"), None)
+        role = node_text(next(iter(_JOB_TITLES(entry)), None)) if entry is not None else None
+        if role:
+            author["role"] = role
+    known = {a["name"].casefold() for a in authors}
+    for parent in {link.getparent() for link in elements if link.getparent() is not None}:
+        if parent.tag in ("ul", "ol", "li"):
+            continue
+        names = names_in_byline(node_text(parent), set())  # "By <a>A</a> and B"
+        linked = {(node_text(a) or "").casefold() for a in parent if a in elements}
+        if not linked <= {n.casefold() for n in names}:
+            continue  # the line is no list of names ("Jane Doe Senior Fellow, Program")
+        for name in names:
+            if name.casefold() not in known:
+                known.add(name.casefold())
+                authors.append(author_from_link(name, None, rules))
     lists = {item.getparent() for item in items[:50]}
     for parent in lists:  # an author list where a name has no profile page
         for item in parent if parent is not None else ():
             if item.tag == "li" and item not in items and not _LINKS(item):
                 name = node_text(item)
-                if name and len(name.split()) <= 5:
+                if name and looks_like_name(name, set()) and name.casefold() not in known:
+                    known.add(name.casefold())
                     authors.append(author_from_link(name, None, rules))
     order = {id(el): i for i, el in enumerate(hero.iter())}
     return sorted(authors, key=lambda a: order.get(id(_anchor(hero, a)), 0))
@@ -117,7 +144,7 @@ def run_rules(page: Page, rules: SiteRules) -> dict[str, Any]:
     programs = find_links(article if rules.programs_in_whole_article else hero, page, pattern, boilerplate)
     if programs:
         found["programs"] = programs
-    topics = [t["name"] for t in find_links(article, page, rules.topic_link, boilerplate)]
+    topics = find_topics(article, page, rules)
     if topics:
         found["topics"] = topics
     series = find_series(article, page)
@@ -129,6 +156,13 @@ def run_rules(page: Page, rules: SiteRules) -> dict[str, Any]:
         summary = find_summary(article, {excerpt})
         if summary:
             found["summary"] = summary
+    if not found.get("summary"):
+        standfirst = next((node_text(e) for e in _DESCRIPTIONS(article) if e.tag != "meta"), None)
+        if standfirst:
+            found["summary"] = standfirst
+    image = find_lead_image(page)
+    if image:
+        found["image_url"] = image
     documents = find_offered_documents([r for r in (hero, article) if r is not None], page, boilerplate)
     if documents:
         found["download_url"], found["downloads"] = documents[0]["url"], documents
@@ -151,14 +185,7 @@ def _first_preferred(region: Any, css: str) -> Any | None:
 
 
 def _image_src(img: Any | None, page: Page) -> str | None:
-    if img is None:
-        return None
-    for attr in ("src", "data-src", "data-lazy-src"):
-        url = page.absolute(img.get(attr))
-        if url:
-            return url
-    srcset = img.get("srcset") or img.get("data-srcset")
-    return page.absolute(srcset.split(",")[0].split()[0]) if srcset and srcset.strip() else None
+    return image_source(img, page) if img is not None else None
 
 
 def _date_text(node: Any) -> str | None:
@@ -187,10 +214,14 @@ def _read_posted(name: str, region: Any, spec: Select, page: Page, rules: SiteRu
 
 def _read_links(name: str, region: Any, spec: Select, page: Page, rules: SiteRules) -> dict[str, Any]:
     found: dict[str, Link] = {}
+    urls: set[str | None] = set()
     for link in select(region, spec.css):
-        text = node_text(link)
-        if text and link not in page.boilerplate and text.casefold() not in found:
-            found[text.casefold()] = {"name": text, "url": page.absolute(link.get("href"))}
+        text, url = node_text(link), page.absolute(link.get("href"))
+        if not text or link in page.boilerplate or READ_MORE_RE.fullmatch(text):
+            continue
+        if text.casefold() not in found and url not in urls:
+            found[text.casefold()] = {"name": text, "url": url}
+            urls.add(url)
     return {name: list(found.values())}
 
 
