@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import zip_longest
 from typing import Any
 
 from lxml import etree
@@ -58,6 +59,9 @@ _BY_LINE_RE = re.compile(r"^\s*(?:written\s+)?(?:by|von|par|por|door|af|av)\s*:?
 _NEAR_HEADLINE = etree.XPath(
     "following::text()[position() <= 60][normalize-space()][not(ancestor::script or ancestor::style)]"
 )
+_BEFORE_HEADLINE = etree.XPath(
+    "preceding::text()[position() <= 12][normalize-space()][not(ancestor::script or ancestor::style)]"
+)
 
 
 def find_by_line(page: Page, site_names: set[str]) -> list[Author]:
@@ -66,7 +70,10 @@ def find_by_line(page: Page, site_names: set[str]) -> list[Author]:
     if headline is None:
         return []
     boilerplate = page.boilerplate
-    for text in _NEAR_HEADLINE(headline):
+    # The nearest line on either side: a byline may sit above the headline too.
+    after, before = _NEAR_HEADLINE(headline), list(reversed(_BEFORE_HEADLINE(headline)))
+    nearest = [t for pair in zip_longest(after[: len(before)], before) for t in pair if t is not None]
+    for text in [*nearest, *after[len(before) :]]:
         if text.getparent() in boilerplate:
             continue
         if len(text) < 120 and _BY_LINE_RE.match(text):

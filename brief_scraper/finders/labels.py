@@ -82,6 +82,20 @@ _TYPE_WORDS_RE = re.compile(
     r"|press releases?|news|communiqu[ée]s?|comunicados?)\b",
     re.I,
 )
+_BUTTON_WORDS_RE = re.compile(
+    r"(?:share|print|e-?mail|tweet|follow|subscribe|save|listen|read|download|descargar|t[ée]l[ée]charger"
+    r"|baixar|herunterladen|compartir|partager|teilen|imprimir|imprimer|drucken)\b",
+    re.I,
+)
+
+
+def _in_link_list(element: Any) -> bool:
+    """Return whether *element* is an item of a list of links (a menu, whatever its class)."""
+    item = next((e for e in (element, *element.iterancestors()) if e.tag == "li"), None)
+    parent = item.getparent() if item is not None else None
+    return parent is not None and sum(1 for child in parent if child.tag == "li") >= 2
+
+
 _TYPE_CLASS_RE = re.compile(r"type|kicker|eyebrow|label|format|overline", re.I)
 _BULLETS = " •·|-–—:/"
 _AROUND_HEADLINE = etree.XPath(
@@ -96,6 +110,8 @@ _MAX_LABEL_WORDS = 4
 def _is_type_label(text: str, element: Any) -> bool:
     if len(text) > 40 or len(text.split()) > _MAX_LABEL_WORDS or any(ch.isdigit() for ch in text):
         return False
+    if _BUTTON_WORDS_RE.match(text) or _in_link_list(element):
+        return False  # a button or a menu item, not a label
     if _TYPE_WORDS_RE.search(text):
         return True
     return any(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import zip_longest
 from typing import Any
 
 from lxml import etree
@@ -72,8 +73,11 @@ def find_date_near_headline(page: Page) -> dict[str, Any]:
     if headline is None:
         return {}
     boilerplate = page.boilerplate
-    # After the headline first (bylines), then just before it (kickers, dates over the title).
-    for text in [*_NEAR_HEADLINE_XPATH(headline), *reversed(_BEFORE_HEADLINE_XPATH(headline))]:
+    # The nearest date on either side: a byline's just after, a kicker's just before; after
+    # comes first at the same distance.
+    after, before = _NEAR_HEADLINE_XPATH(headline), list(reversed(_BEFORE_HEADLINE_XPATH(headline)))
+    nearest = [t for pair in zip_longest(after[: len(before)], before) for t in pair if t is not None]
+    for text in [*nearest, *after[len(before) :]]:
         if len(text) <= 160 and _HAS_YEAR_RE.search(text) and text.getparent() not in boilerplate:
             found = _posted_in_text(text, page)
             if found:

@@ -42,7 +42,7 @@ _EMBED_HREF_RE = re.compile(
 )
 _EMBED_HREFS = etree.XPath(".//a/@href | .//@cite | .//@data-instgrm-permalink")
 _OPENING = '"“„«‚'  # marks that open a quoted passage
-_CLOSING = '"”“»’'  # marks that close one
+_CLOSING = '"”“»'  # marks that close one (’ is as often an apostrophe)
 _MIN_EXCERPT = 20
 _OPENING_PARAGRAPHS = 3  # the body "opens" within its first few prose paragraphs
 _MAX_QUOTED_PARAGRAPHS = 4
@@ -57,12 +57,13 @@ def is_embed(node: Any) -> bool:
 
 
 def _closes_at_end(text: str) -> bool | None:
-    """Return True when *text*'s quote closes at its end, False when it does not close, and
-    None when it closes before the end (a quote inside the text: "“We act,” she said.")."""
+    """Return True when *text* ends its quote (inner quotes may come before), False when no
+    quote closes in it, and None when one closes before the end: a quote inside the text
+    ("“We act,” she said.")."""
     body = text.rstrip(" .")
-    if body[-1:] in _CLOSING and not any(mark in body[1:-1] for mark in _CLOSING if mark != '"'):
+    if body[-1:] in _CLOSING:
         return True
-    return None if any(mark in body[1:] for mark in _CLOSING) else False
+    return None if any(mark in body for mark in _CLOSING) else False
 
 
 def find_pull_quote(region: Any, boilerplate: Boilerplate | None = None) -> str | None:

@@ -71,28 +71,25 @@ def run_site(page: Page, profile: SiteProfile) -> LayerResult:
 
 
 def _byline(hero: Any | None, page: Page, rules: SiteRules) -> list[Author]:
-    """Return the hero's person links as authors, with the unlinked names of their list."""
+    """Return the hero's person links as authors, with the unlinked names beside them (in
+    the same "By A and B" line, or the same list), in the order the page shows them."""
     if hero is None:
         return []
-    links: dict[str, Link] = {}
+    order = {element: index for index, element in enumerate(hero.iter())}
+    position: dict[str, float] = {}  # casefold name -> where the page shows it
+    authors: dict[str, Author] = {}
     elements: list[Any] = []
-    items: list[Any] = []
     for link in _LINKS(hero):
         href = link.get("href")
         if not rules.person_path.search(href) or link in page.boilerplate:
             continue
         name, url = node_text(link), page.absolute(href)
-        if name and url and url not in links and len(name) < 120:
-            links[url] = {"name": name, "url": url}
+        if name and url and name.casefold() not in authors and len(name) < 120:
+            author = authors[name.casefold()] = author_from_link(name, url, rules)
+            entry = next((a for a in link.iterancestors() if a.get("itemprop") == "author"), None)
+            author["role"] = node_text(next(iter(_JOB_TITLES(entry)), None)) if entry is not None else None
+            position[name.casefold()] = order[link]
             elements.append(link)
-            items.extend(link.iterancestors("li"))
-    authors = [author_from_link(link["name"], link["url"], rules) for link in links.values()]
-    for author, element in zip(authors, elements, strict=True):
-        entry = next((a for a in element.iterancestors() if a.get("itemprop") == "author"), None)
-        role = node_text(next(iter(_JOB_TITLES(entry)), None)) if entry is not None else None
-        if role:
-            author["role"] = role
-    known = {a["name"].casefold() for a in authors}
     for parent in {link.getparent() for link in elements if link.getparent() is not None}:
         if parent.tag in ("ul", "ol", "li"):
             continue
@@ -100,28 +97,18 @@ def _byline(hero: Any | None, page: Page, rules: SiteRules) -> list[Author]:
         linked = {(node_text(a) or "").casefold() for a in parent if a in elements}
         if not linked <= {n.casefold() for n in names}:
             continue  # the line is no list of names ("Jane Doe Senior Fellow, Program")
-        for name in names:
-            if name.casefold() not in known:
-                known.add(name.casefold())
-                authors.append(author_from_link(name, None, rules))
-    lists = {item.getparent() for item in items[:50]}
-    for parent in lists:  # an author list where a name has no profile page
-        for item in parent if parent is not None else ():
+        for index, name in enumerate(names):
+            authors.setdefault(name.casefold(), author_from_link(name, None, rules))
+            position[name.casefold()] = order[parent] + index / 1000
+    items = {item for link in elements for item in link.iterancestors("li")}
+    for parent in {item.getparent() for item in items if item.getparent() is not None}:
+        for item in parent:  # an author list where a name has no profile page
             if item.tag == "li" and item not in items and not _LINKS(item):
                 name = node_text(item)
-                if name and looks_like_name(name, set()) and name.casefold() not in known:
-                    known.add(name.casefold())
-                    authors.append(author_from_link(name, None, rules))
-    order = {id(el): i for i, el in enumerate(hero.iter())}
-    return sorted(authors, key=lambda a: order.get(id(_anchor(hero, a)), 0))
-
-
-def _anchor(hero: Any, author: Author) -> Any:
-    """Return the element that shows *author* in *hero* (for page order)."""
-    for element in hero.iter("a", "li"):
-        if node_text(element) == author["name"]:
-            return element
-    return None
+                if name and looks_like_name(name, set()) and name.casefold() not in authors:
+                    authors[name.casefold()] = author_from_link(name, None, rules)
+                    position[name.casefold()] = order[item]
+    return sorted(authors.values(), key=lambda a: position[a["name"].casefold()])
 
 
 def run_rules(page: Page, rules: SiteRules) -> dict[str, Any]:
@@ -302,7 +289,11 @@ def run_design(design: Design, page: Page, rules: SiteRules) -> dict[str, Any]:
             found["excerpt"] = excerpt
         if excerpt or not design.summary_needs_excerpt:
             found["summary"] = find_summary(body, {excerpt})
-    documents = find_offered_documents([r for r in (hero, body) if r is not None], page)
+    # A hero the page lacks (a renamed class) is the one the site's rules find: the Download
+    # button sits there, and the body's first document is an annex as often as not.
+    button_region = hero if hero is not None else page.hero
+    regions = [r for r in (button_region, body) if r is not None]
+    documents = find_offered_documents(regions, page, page.boilerplate)
     if documents:
         found["download_url"], found["downloads"] = documents[0]["url"], documents
     return found
