@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from lxml import etree
 
 from brief_scraper.css import select
+from brief_scraper.finders.authors import find_author_blocks
 from brief_scraper.finders.regions import Boilerplate, find_article, find_hero, prose_by_block
 from brief_scraper.text import clean_text, decode_markup
 from brief_scraper.urls import absolute_url, host_of
@@ -166,7 +167,13 @@ class Page:
     @cached_property
     def boilerplate(self) -> Boilerplate:
         """The page's chrome and cards: ``element in page.boilerplate`` says whether it is there."""
-        return Boilerplate(self.root, self.headline, self.article)
+        return Boilerplate(self.root, self.headline, self.article, self._prose)
+
+    @cached_property
+    def author_blocks(self) -> list[Any]:
+        """The page's author blocks ("Authors", "About the author", "Hosted By"), outside
+        chrome and cards, page order (see ``finders.authors.find_author_blocks``)."""
+        return find_author_blocks(self.root, self.boilerplate) if hasattr(self.root, "iter") else []
 
     @cached_property
     def _prose(self) -> dict[Any, int]:

@@ -51,9 +51,15 @@ _PARAGRAPHS = etree.XPath(".//p")
 MAX_BLOCK_AUTHORS = 50  # an author block is a handful of people; past this it is a directory
 
 
+_MAX_HEADING = max(map(len, AUTHOR_HEADINGS)) + 2  # with a colon and a stray space
+
+
 def _heading_label(text: str | None) -> str | None:
     """Return *text* as an author heading's label (lower-case, no colon), if it is one."""
-    if not text or len(text) > 80:
+    if not text:
+        return None
+    text = text.strip()
+    if not text or len(text) > _MAX_HEADING:  # most texts are blank or long: no more work
         return None
     label = " ".join(text.split()).lower().rstrip(":").strip()
     return label if label in AUTHOR_HEADINGS else None

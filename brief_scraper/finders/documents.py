@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from brief_scraper.css import xpath_literal
 from brief_scraper.finders.nodes import node_text
 from brief_scraper.text import clean_text
 from brief_scraper.urls import guess_media_type, is_document_url
@@ -38,23 +37,21 @@ _DOCUMENT_WORD_RE = re.compile(
 )
 
 
-def _download_links_xpath() -> etree.XPath:
-    """Return the XPath that finds links that may be Download buttons: their text, aria-label
-    or title holds a DOWNLOAD_WORDS stem (without its first letter, in lower or upper case).
-
-    The prefilter of DOWNLOAD_LABEL_RE: plain contains() tests, since translate() on every
-    link's text costs milliseconds a page. tests/test_finders_documents.py pins the two.
-    """
-    stems = sorted({variant for word in DOWNLOAD_WORDS for variant in (word[1:], word[1:].upper())})
-    tests = " or ".join(
-        f"contains({where}, {xpath_literal(stem)})"
-        for stem in stems
-        for where in (".", "@aria-label", "@title")
-    )
-    return etree.XPath(f".//a[@href][{tests}]")
+# The prefilter of find_download_button: one search for any DOWNLOAD_WORDS word in all the
+# region's link texts and labels, joined, before a label test per link (most regions offer
+# none). tests/test_finders_documents.py pins it to the per-link test.
+_DOWNLOAD_WORD_RE = re.compile("|".join(DOWNLOAD_WORDS), re.I)
+_LINK_WORDS = etree.XPath(
+    ".//a[@href]//text() | .//a[@href]/@aria-label | .//a[@href]/@title", smart_strings=False
+)
+_LINKS = etree.XPath(".//a[@href]")
 
 
-DOWNLOAD_LINKS = _download_links_xpath()
+def may_offer_download(region: Any) -> bool:
+    """Return whether any link of *region* may be a Download button (the fast test)."""
+    return bool(_DOWNLOAD_WORD_RE.search("".join(_LINK_WORDS(region))))
+
+
 _DOCUMENT_HREF_RE = re.compile(r"\.(?:pdf|docx?|epub|pptx?|xlsx?|csv|zip)(?:[?#]|$)", re.I)
 _DOCUMENT_HREF_LINE_RE = re.compile(_DOCUMENT_HREF_RE.pattern, re.I | re.M)  # links one a line
 _HREFS = etree.XPath(".//a/@href")
@@ -75,7 +72,9 @@ def is_download_label(label: str | None) -> bool:
 def find_download_button(region: Any, page: Page, boilerplate: Boilerplate | None = None) -> Download | None:
     """Return the document behind a Download button in *region*: a document file, or an
     own-site page whose label names a document ("Download PDF"); never a chrome button."""
-    for link in DOWNLOAD_LINKS(region):
+    if not may_offer_download(region):
+        return None
+    for link in _LINKS(region):
         label = node_text(link) or link.get("aria-label", "") or link.get("title", "")
         if not is_download_label(label) or (boilerplate is not None and link in boilerplate):
             continue

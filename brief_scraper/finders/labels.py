@@ -134,15 +134,15 @@ def find_type_label(page: Page, rules: SiteRules) -> str | None:
         element = text.getparent()
         if text.is_tail and element is not None:  # "<span aria-hidden>•</span> Report": the span's parent's
             element = element.getparent()
-        if element is None or element in boilerplate or is_hidden(element):
+        label = clean_text(str(text).strip(_BULLETS)) if element is not None else None
+        # The cheap tests on the text first; where the element sits, only for a label.
+        if not label or not _is_type_label(label, element) or element in boilerplate or is_hidden(element):
             continue
         link = next((a for a in (element, *element.iterancestors("a")) if a.tag == "a"), None)
         href = link.get("href") or "" if link is not None else ""
         if href and (rules.person_path.search(href) or rules.program_path.search(href)):
             continue
-        label = clean_text(str(text).strip(_BULLETS))
-        if label and _is_type_label(label, element):
-            return label
+        return label
     return None
 
 

@@ -86,10 +86,15 @@ def find_opening_quote(headline: Any, boilerplate: Boilerplate | None = None) ->
     """
     if headline is None:
         return None
-    prose = [p for p in _FOLLOWING_PARAGRAPHS(headline) if boilerplate is None or p not in boilerplate]
-    texts = [t for t in map(node_text, prose) if t and len(t) >= 40][
-        : _OPENING_PARAGRAPHS + _MAX_QUOTED_PARAGRAPHS
-    ]
+    texts: list[str] = []  # the first substantial paragraphs after the headline, read lazily
+    for paragraph in _FOLLOWING_PARAGRAPHS(headline):
+        text = node_text(paragraph) if boilerplate is None or paragraph not in boilerplate else None
+        if text and len(text) >= 40:
+            texts.append(text)
+            if len(texts) >= _OPENING_PARAGRAPHS + _MAX_QUOTED_PARAGRAPHS:
+                break
+            if len(texts) == _OPENING_PARAGRAPHS and not any(t[:1] in _OPENING for t in texts):
+                return None  # the body opens with no quote mark: nothing more to read
     for start, text in enumerate(texts[:_OPENING_PARAGRAPHS]):
         if text[:1] not in _OPENING:
             continue

@@ -50,10 +50,12 @@ class Boilerplate:
     wraps every post in "widget Blog"; some sites wrap everything in a ``<form>``).
     """
 
-    def __init__(self, root: Any, headline: Any | None, article: Any) -> None:
+    def __init__(self, root: Any, headline: Any | None, article: Any, prose: dict[Any, int]) -> None:
         self._memo: dict[Any, bool] = {}
-        self._sizes = text_sizes(root)
-        self._half_page = max(self._sizes.get(root, 0) // 2, 1)
+        self._prose = prose
+        self._root = root
+        self._half_prose = prose.get(root, 0) / 2
+        self._half_text: float | None = None  # read only on pages without prose paragraphs
         self._article = article if article is not None and article is not root else None
         if headline is not None:
             for node in (headline, *headline.iterancestors()):
@@ -66,7 +68,7 @@ class Boilerplate:
             self._related = {
                 c
                 for c in _related_sections(root)
-                if self._memo.get(c) is not False and self._sizes.get(c, 0) < self._half_page
+                if self._memo.get(c) is not False and not self._holds_half_the_page(c)
             }
             for container in self._related:
                 self._memo.setdefault(container, True)
@@ -82,13 +84,24 @@ class Boilerplate:
                 found = memo[node]
                 break
             path.append(node)
-            if self._sizes.get(node, 0) < self._half_page and self._is_boilerplate_node(node):
+            # The size is read last: few elements look like chrome, and reading one's text
+            # is the costliest test.
+            if self._is_boilerplate_node(node) and not self._holds_half_the_page(node):
                 found = True
                 break
             node = node.getparent()
         for visited in path:  # each is boilerplate, inside it, or (found False) in none
             memo[visited] = found
         return found
+
+    def _holds_half_the_page(self, node: Any) -> bool:
+        """Return whether *node* holds half the page's prose (its paragraphs; its text, on
+        a page without paragraphs): then it is the page, whatever its class says."""
+        if self._half_prose:
+            return self._prose.get(node, 0) >= self._half_prose
+        if self._half_text is None:
+            self._half_text = text_size(self._root) / 2
+        return text_size(node) >= self._half_text
 
     def in_card(self, element: Any) -> bool:
         """Return whether *element* sits in a teaser of another page (not only in chrome):
@@ -120,25 +133,21 @@ class Boilerplate:
             return False
         if _CARD_WORD_RE.search(words) and not _OWN_CARD_WORD_RE.search(words):
             return True
-        pattern = _IN_ARTICLE_CHROME_WORD_RE if self._inside_article(node) else _CHROME_WORD_RE
-        return bool(pattern.search(words))
+        if not _CHROME_WORD_RE.search(words):
+            return False
+        return bool(_IN_ARTICLE_CHROME_WORD_RE.search(words)) or not self._inside_article(node)
 
 
-def text_sizes(root: Any) -> dict[Any, int]:
-    """Return, per element, the length of the text it holds (scripts and styles left out).
+def text_size(element: Any) -> int:
+    """Return the length of the text *element* holds, scripts and styles left out.
 
-    Linear: an element's size is its own text plus its children's sizes and tails.
+    All the text less the scripts': an XPath that tests each text node's ancestors costs
+    ten times as much.
     """
-    sizes: dict[Any, int] = {}
-    if not hasattr(root, "iter"):
-        return sizes
-    for element in reversed(list(root.iter())):
-        own = element.text if isinstance(element.tag, str) and element.tag not in ("script", "style") else ""
-        size = len(own or "")
-        for child in element:
-            size += sizes.get(child, 0) + len(child.tail or "")
-        sizes[element] = size
-    return sizes
+    if not hasattr(element, "iter"):
+        return 0
+    scripts = sum(len(e.text or "") for e in element.iter("script", "style"))
+    return len("".join(element.itertext())) - scripts
 
 
 def _related_sections(root: Any) -> list[Any]:

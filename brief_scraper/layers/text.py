@@ -41,10 +41,10 @@ def headline_text(page: Page) -> str | None:
     return clean_text(" ".join(_VISIBLE_TEXT(headline))) if headline is not None else None
 
 
-def block_authors(page: Page, region: Any, rules: SiteRules) -> list[Author]:
-    """Return the authors of every author block in *region*, merged, page order."""
+def block_authors(page: Page, blocks: list[Any], rules: SiteRules) -> list[Author]:
+    """Return the authors of the author *blocks* (find_author_blocks), merged, page order."""
     authors: list[Author] = []
-    for block in find_author_blocks(region, page.boilerplate):
+    for block in blocks:
         authors = merge_authors(authors, authors_in_block(block, page, rules))
     return authors
 
@@ -62,7 +62,8 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> LayerResult:
     series = find_series(region, page) if want("series") else None
     if series:
         found["series"] = series
-    authors = block_authors(page, region, GENERIC_RULES) if want("authors") else []
+    blocks = find_author_blocks(region, boilerplate) if want("authors", "programs") else []
+    authors = block_authors(page, blocks, GENERIC_RULES) if want("authors") else []
     if not authors and want("authors"):
         names = {n.casefold() for n in site_names(page, page.meta_values)}
         authors = find_byline_authors(region, page, names)
@@ -70,7 +71,7 @@ def from_text(page: Page, wanted: frozenset[str] | None = None) -> LayerResult:
         found["authors"] = authors
     if want("programs"):
         hero = page.hero
-        regions = [r for r in (hero, *find_author_blocks(region, boilerplate)) if r is not None]
+        regions = [r for r in (hero, *blocks) if r is not None]
         programs = find_programs(regions, page, GENERIC_RULES)
         if programs:
             found["programs"] = programs

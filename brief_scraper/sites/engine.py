@@ -124,7 +124,7 @@ def run_rules(page: Page, rules: SiteRules) -> dict[str, Any]:
     posted = find_date_near_headline(page) or find_visible_date(article, page)
     if posted.get("posted_date"):
         found.update(posted)
-    authors = merge_authors(_byline(hero, page, rules), block_authors(page, article, rules))
+    authors = merge_authors(_byline(hero, page, rules), block_authors(page, page.author_blocks, rules))
     if authors:
         found["authors"] = authors
     pattern = rules.program_path
@@ -281,7 +281,7 @@ def run_design(design: Design, page: Page, rules: SiteRules) -> dict[str, Any]:
     if not design.is_publication:
         return found
     if hero is not None:
-        block = block_authors(page, page.root, rules)
+        block = block_authors(page, page.author_blocks, rules)
         found["authors"] = merge_authors(found.get("authors", []), block)
     if body is not None:
         excerpt = find_excerpt(body, None, page.boilerplate)
