@@ -76,7 +76,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         other = Path(scratch) / "other"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(other), args.rev], check=True)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(other), args.rev], check=True
+        )
         try:
             pages_file = Path(scratch) / "pages.json"
             pages = _pages(args.sample, other)
@@ -87,12 +89,13 @@ def main() -> None:
                 this, that = _time(ROOT, pages_file), _time(other, pages_file)
                 ratio = (this["extract"] / this["parse"]) / (that["extract"] / that["parse"])
                 ratios.append(ratio)
+                ours, theirs = this["extract"] / this["parse"], that["extract"] / that["parse"]
                 print(
-                    f"round {round_number}: this {this['extract']:.2f} ms ({this['extract'] / this['parse']:.2f}x parse)"
-                    f"  {args.rev} {that['extract']:.2f} ms ({that['extract'] / that['parse']:.2f}x parse)"
-                    f"  this/{args.rev} {ratio:.2f}"
+                    f"round {round_number}: this {this['extract']:.2f} ms ({ours:.2f}x parse)"
+                    f"  {args.rev} {that['extract']:.2f} ms ({theirs:.2f}x parse)  this/{args.rev} {ratio:.2f}"
                 )
-            print(f"median this/{args.rev}: {statistics.median(ratios):.2f} (below 1.00: this checkout is faster)")
+            median = statistics.median(ratios)
+            print(f"median this/{args.rev}: {median:.2f} (below 1.00: this checkout is faster)")
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], check=False)
 
