@@ -92,7 +92,8 @@ def main() -> None:
                 ours, theirs = this["extract"] / this["parse"], that["extract"] / that["parse"]
                 print(
                     f"round {round_number}: this {this['extract']:.2f} ms ({ours:.2f}x parse)"
-                    f"  {args.rev} {that['extract']:.2f} ms ({theirs:.2f}x parse)  this/{args.rev} {ratio:.2f}"
+                    f"  {args.rev} {that['extract']:.2f} ms ({theirs:.2f}x parse)"
+                    f"  this/{args.rev} {ratio:.2f}"
                 )
             median = statistics.median(ratios)
             print(f"median this/{args.rev}: {median:.2f} (below 1.00: this checkout is faster)")
