@@ -51,15 +51,12 @@ _PARAGRAPHS = etree.XPath(".//p")
 MAX_BLOCK_AUTHORS = 50  # an author block is a handful of people; past this it is a directory
 
 
-_MAX_HEADING = max(map(len, AUTHOR_HEADINGS)) + 2  # with a colon and a stray space
+MAX_HEADING_CHARS = 80  # a heading's text, spaces and all: longer is prose
 
 
 def _heading_label(text: str | None) -> str | None:
     """Return *text* as an author heading's label (lower-case, no colon), if it is one."""
-    if not text:
-        return None
-    text = text.strip()
-    if not text or len(text) > _MAX_HEADING:  # most texts are blank or long: no more work
+    if not text or len(text) > MAX_HEADING_CHARS or text.isspace():  # most texts: no more work
         return None
     label = " ".join(text.split()).lower().rstrip(":").strip()
     return label if label in AUTHOR_HEADINGS else None
