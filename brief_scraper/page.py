@@ -9,7 +9,6 @@ from typing import Any, NamedTuple
 
 from lxml import etree
 
-from brief_scraper.css import select
 from brief_scraper.finders.authors import find_author_blocks
 from brief_scraper.finders.regions import Boilerplate, find_article, find_hero, prose_by_block
 from brief_scraper.text import clean_text, decode_markup
@@ -215,17 +214,8 @@ class Page:
         self.__dict__.pop("own_hosts", None)  # drop a cached value computed without them
 
     @cached_property
-    def memo(self) -> dict[str, Any]:
-        """Per-page caches of helpers that read the tree, each under its helper's name."""
+    def _absolute_urls(self) -> dict[str, str | None]:
         return {}
-
-    def css(self, query: str | None) -> list[Any]:
-        """Return what CSS *query* selects in the whole page; cached, since a page-wide query
-        walks the whole tree (a site's design marker is often also its hero)."""
-        cache: dict[str | None, list[Any]] = self.memo.setdefault("css", {})
-        if query not in cache:
-            cache[query] = select(self.root, query)
-        return cache[query]
 
     def elements(self, tag: str) -> list[Any]:
         """Return the page's lxml elements of *tag* (one of INDEXED_TAGS), in page order."""
@@ -270,7 +260,7 @@ class Page:
         """
         if href is None:
             return None
-        cache: dict[str, str | None] = self.memo.setdefault("absolute", {})
+        cache = self._absolute_urls
         if href not in cache:
             cache[href] = absolute_url(href, self.base_url)
         return cache[href]

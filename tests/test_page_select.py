@@ -1,4 +1,4 @@
-"""page.select() and Page.css(): design CSS, merged into one walk or read from class attributes,
+"""css.select(): design CSS, merged into one walk or read from class attributes,
 must select what parsel's XPath selects."""
 
 from __future__ import annotations

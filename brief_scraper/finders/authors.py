@@ -84,12 +84,6 @@ def find_author_blocks(region: Any, boilerplate: Boilerplate | None = None) -> l
     return blocks
 
 
-def find_author_block(region: Any) -> Any | None:
-    """Return the first author block of *region*, or None."""
-    blocks = find_author_blocks(region)
-    return blocks[0] if blocks else None
-
-
 def author_from_link(name: str, url: str | None, rules: SiteRules) -> Author:
     """Return an author known by a profile link: a program's page is an organization's."""
     kind = "organization" if url and rules.program_path.search(url) else None
