@@ -165,4 +165,5 @@ def select(region: Any, query: str | None) -> list[Any]:
     """Return the lxml elements CSS *query* selects in lxml element *region*, in page order."""
     if region is None or not query:
         return []
-    return _compiled_css(query)(region)
+    selected: list[Any] = _compiled_css(query)(region)
+    return selected

@@ -61,7 +61,8 @@ def parse_iso(value: str | None) -> tuple[str | None, str | None]:
         if not match:
             return None, None
         try:
-            moment = datetime(*map(int, match.groups()))
+            year, month, day = (int(part) for part in match.groups())
+            moment = datetime(year, month, day)
         except ValueError:
             return None, None
         return _day(moment), None

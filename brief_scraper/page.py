@@ -201,7 +201,7 @@ class Page:
             content = meta.get("content") or ""
             if not content.strip():
                 continue
-            value = decode_markup(content)  # some CMSs escape twice or more, or put HTML in it
+            value = decode_markup(content) or ""  # some CMSs escape twice or more, or put HTML in it
             for attr in ("property", "name", "itemprop", "http-equiv"):  # RDFa, HTML, microdata
                 key = meta.get(attr)
                 if key:

@@ -154,9 +154,10 @@ def parse_root(html: str | bytes, content_type: str | None = None) -> Any:
     True
     """
     root = None
-    utf8 = _utf8_by_declarations(bytes(html), content_type) if isinstance(html, (bytes, bytearray)) else False
-    if html and utf8 is not False:
-        root = _parse_utf8(bytes(html))
+    body = bytes(html) if isinstance(html, (bytes, bytearray)) else None
+    utf8 = _utf8_by_declarations(body, content_type) if body is not None else False
+    if body and utf8 is not False:
+        root = _parse_utf8(body)
         if root is not None and utf8 is None and _declares_other_encoding(root):
             root = None
     if root is None:

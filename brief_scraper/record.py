@@ -50,7 +50,9 @@ def load_schema() -> dict[str, Any]:
     Read as package data, not from SCHEMA_PATH, so that it loads from a zipped egg too:
     Scrapyd runs the project as one.
     """
-    return json.loads(files("brief_scraper").joinpath("schema.json").read_text(encoding="utf-8"))
+    text = files("brief_scraper").joinpath("schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 FIELDS: tuple[str, ...] = tuple(load_schema()["properties"])

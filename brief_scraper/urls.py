@@ -84,8 +84,8 @@ def absolute_url(href: str | None, base: str) -> str | None:
     if href.startswith("/"):
         origin = _origin(base)
         plain = _PLAIN_PATH_RE.fullmatch(href) if origin else None
-        if plain:
-            return origin + plain["rest"]  # type: ignore[operator]
+        if origin and plain:
+            return origin + plain["rest"]
     return _absolute_url_slow(href, base)
 
 
@@ -148,7 +148,7 @@ def is_document_url(url: str | None) -> bool:
     >>> is_document_url("https://x.org/publication/brief")
     False
     """
-    return bool(url) and path_extension(url) in DOCUMENT_EXTENSIONS
+    return bool(url) and path_extension(url or "") in DOCUMENT_EXTENSIONS
 
 
 def guess_media_type(url: str) -> str | None:

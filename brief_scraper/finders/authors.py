@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from brief_scraper.finders.nodes import all_text, node_text, paragraphs_text
-from brief_scraper.names import MAX_BYLINE_NAMES, looks_like_name, make_author
+from brief_scraper.names import MAX_BYLINE_NAMES, Kind, looks_like_name, make_author
 
 if TYPE_CHECKING:
     from brief_scraper.finders.regions import Boilerplate
@@ -86,7 +86,7 @@ def find_author_blocks(region: Any, boilerplate: Boilerplate | None = None) -> l
 
 def author_from_link(name: str, url: str | None, rules: SiteRules) -> Author:
     """Return an author known by a profile link: a program's page is an organization's."""
-    kind = "organization" if url and rules.program_path.search(url) else None
+    kind: Kind | None = "organization" if url and rules.program_path.search(url) else None
     return make_author(name, kind, url=url)
 
 
@@ -131,14 +131,9 @@ def _entries(block: Any, anchors: list[tuple[Any, str]]) -> dict[str, Any]:
 
 
 def _is_name(text: str | None, block_label: str) -> bool:
-    return (
-        bool(text)
-        and len(text) < 80
-        and text.lower().rstrip(":") != block_label
-        and (  # type: ignore[union-attr]
-            not READ_MORE_RE.fullmatch(text) and looks_like_name(text, set())  # type: ignore[arg-type]
-        )
-    )
+    if not text or len(text) >= 80 or text.lower().rstrip(":") == block_label:
+        return False
+    return not READ_MORE_RE.fullmatch(text) and looks_like_name(text, set())
 
 
 def _unlinked_names(block: Any, linked: list[Any]) -> list[tuple[Any, str]]:
@@ -186,9 +181,10 @@ def authors_in_block(block: Any, page: Page, rules: SiteRules) -> list[Author]:
     for key, entry in entries.items():
         if len(authors) >= MAX_BLOCK_AUTHORS:
             break
-        url = None if key.startswith("name:") else key
-        name = named[key] if url else key.removeprefix("name:")
-        authors.append(_author_from_entry(entry, name, url, rules))
+        if key.startswith("name:"):
+            authors.append(_author_from_entry(entry, key.removeprefix("name:"), None, rules))
+        else:
+            authors.append(_author_from_entry(entry, named[key], key, rules))
     order = {id(element): index for index, element in enumerate(block.iter())}
     authors.sort(key=lambda a: order.get(id(entries[a["url"] or f"name:{a['name']}"]), 0))
     return authors
@@ -205,7 +201,7 @@ def _author_from_entry(entry: Any, name: str, url: str | None, rules: SiteRules)
         if text and text not in bio_parts:
             bio_parts.append(text)
     author = author_from_link(name, url, rules)
-    author.update(role=role, bio="\n\n".join(bio_parts) or None)
+    author["role"], author["bio"] = role, "\n\n".join(bio_parts) or None
     return author
 
 
@@ -220,11 +216,12 @@ def merge_authors(byline: list[Author], block: list[Author]) -> list[Author]:
         keys = [f"name:{author['name'].casefold()}", *([f"url:{author['url']}"] if author["url"] else [])]
         twin = next((by_key[k] for k in keys if k in by_key), None)
         if twin is None:
-            twin = dict(author)  # type: ignore[assignment]
+            twin = author.copy()
             merged.append(twin)
         else:
-            for key in ("role", "bio", "url"):
-                twin[key] = twin[key] or author[key]  # type: ignore[literal-required]
+            twin["role"] = twin["role"] or author["role"]
+            twin["bio"] = twin["bio"] or author["bio"]
+            twin["url"] = twin["url"] or author["url"]
         for k in keys:
             by_key.setdefault(k, twin)
     return merged

@@ -67,7 +67,9 @@ def is_download_label(label: str | None) -> bool:
     >>> is_download_label("Télécharger le rapport"), is_download_label("Download the app")
     (True, False)
     """
-    return bool(label) and bool(DOWNLOAD_LABEL_RE.search(label)) and not _OTHER_DOWNLOAD_RE.search(label)  # type: ignore[arg-type]
+    if not label:
+        return False
+    return bool(DOWNLOAD_LABEL_RE.search(label)) and not _OTHER_DOWNLOAD_RE.search(label)
 
 
 def find_download_button(region: Any, page: Page, boilerplate: Boilerplate | None = None) -> Download | None:

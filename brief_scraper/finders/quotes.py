@@ -124,7 +124,7 @@ def find_summary(region: Any, skip: set[str | None]) -> str | None:
         text = node_text(paragraph)
         if not text or len(text) < 40 or is_series_sentence(text):
             continue
-        if any(text and s and (text in s or strip_outer_quotes(text) in s) for s in skip):
+        if any(s and (text in s or (strip_outer_quotes(text) or text) in s) for s in skip):
             continue
         return text
     return None

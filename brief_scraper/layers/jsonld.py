@@ -9,7 +9,7 @@ from typing import Any
 
 from brief_scraper.dates import parse_posted
 from brief_scraper.layers import Evidence, LayerResult
-from brief_scraper.names import make_author, split_names
+from brief_scraper.names import Kind, make_author, split_names
 from brief_scraper.page import Page
 from brief_scraper.record import Author
 from brief_scraper.text import clean_paragraphs, clean_text, decode_markup, keyword_topics, normalize_language
@@ -107,7 +107,7 @@ def _image_url(node: dict[str, Any], index: dict[str, dict[str, Any]]) -> str | 
     if isinstance(value, list):
         value = next((v for v in value if v), None)
     if isinstance(value, dict):
-        value = index.get(value.get("@id"), value) if set(value) <= {"@id"} else value
+        value = index.get(str(value.get("@id")), value) if set(value) <= {"@id"} else value
         value = value.get("url") or value.get("contentUrl")
     url = decode_markup(value) if isinstance(value, str) else None
     return url or _url_of(node.get("thumbnailUrl"))
@@ -134,7 +134,9 @@ def authors_from(value: Any, page: Page, index: dict[str, dict[str, Any]]) -> li
             if not name or name.startswith(("http://", "https://")):
                 continue
             types = types_of(item)
-            kind = "organization" if types & ORGANIZATION_TYPES else "person" if "person" in types else None
+            kind: Kind | None = (
+                "organization" if types & ORGANIZATION_TYPES else "person" if "person" in types else None
+            )
             role = _first_text(item.get("jobTitle"))
             url = page.absolute(_url_of(item.get("url")))
             authors.append(make_author(name, kind, role, url=url))

@@ -292,8 +292,8 @@ def run_design(design: Design, page: Page, rules: SiteRules) -> dict[str, Any]:
     # A hero the page lacks (a renamed class) is the one the site's rules find: the Download
     # button sits there, and the body's first document is an annex as often as not.
     button_region = hero if hero is not None else page.hero
-    regions = [r for r in (button_region, body) if r is not None]
-    documents = find_offered_documents(regions, page, page.boilerplate)
+    offering = [r for r in (button_region, body) if r is not None]
+    documents = find_offered_documents(offering, page, page.boilerplate)
     if documents:
         found["download_url"], found["downloads"] = documents[0]["url"], documents
     return found
