@@ -155,9 +155,11 @@ def _unlinked_names(block: Any, linked: list[Any]) -> list[tuple[Any, str]]:
     else:
         candidates = [el for el in block.iter(*_NAME_TAGS) if not _LINKS(el)]
     found: list[tuple[Any, str]] = []
+    names: set[str] = set()
     for element in candidates:
         text = node_text(element)
-        if text and _is_name(text, label) and all(text != name for _, name in found):
+        if text and text not in names and _is_name(text, label):
+            names.add(text)
             found.append((element, text))
     # A block of more bare names than a byline holds is a list of something else
     # (signatories, a staff directory), not the piece's authors.

@@ -176,6 +176,7 @@ _TOPIC_LABEL_RE = re.compile(
 )
 _LABEL_TAGS = ("span", "strong", "b", "h2", "h3", "h4", "h5", "h6", "p", "dt", "div", "label")
 MAX_TOPICS = 50  # tag links past this are a tag cloud
+_MAX_TOPIC_BLOCKS = 10  # labelled lists read; a page of thousands of labels costs no more
 
 
 def find_topics(region: Any, page: Page, rules: SiteRules) -> list[str]:
@@ -183,10 +184,14 @@ def find_topics(region: Any, page: Page, rules: SiteRules) -> list[str]:
     "Topics:"/"More on:"/"Themen:" label), each once, page order, none from chrome or cards."""
     boilerplate = page.boilerplate
     labelled: set[Any] = set()
+    blocks: set[Any] = set()
     for label in region.iter(*_LABEL_TAGS):
-        text = label.text
-        if text and len(text) < 40 and _TOPIC_LABEL_RE.match(text) and label.getparent() is not None:
-            labelled.update(_LINKS(label.getparent()))
+        text, block = label.text, label.getparent()
+        if not text or len(text) >= 40 or block is None or block in blocks or len(blocks) >= _MAX_TOPIC_BLOCKS:
+            continue
+        if _TOPIC_LABEL_RE.match(text):
+            blocks.add(block)
+            labelled.update(_LINKS(block))
     names: dict[str, str] = {}
     for link in _LINKS(region):
         if link not in labelled and not rules.topic_link.search(link.get("href")):

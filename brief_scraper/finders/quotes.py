@@ -44,6 +44,7 @@ _EMBED_HREFS = etree.XPath(".//a/@href | .//@cite | .//@data-instgrm-permalink")
 _OPENING = '"“„«‚'  # marks that open a quoted passage
 _CLOSING = '"”“»'  # marks that close one (’ is as often an apostrophe)
 _MIN_EXCERPT = 20
+_MAX_QUOTE_CANDIDATES = 20  # a pull quote is among a page's first quote blocks
 _OPENING_PARAGRAPHS = 3  # the body "opens" within its first few prose paragraphs
 _MAX_QUOTED_PARAGRAPHS = 4
 
@@ -68,7 +69,7 @@ def _closes_at_end(text: str) -> bool | None:
 
 def find_pull_quote(region: Any, boilerplate: Boilerplate | None = None) -> str | None:
     """Return the first pull quote of *region* (a blockquote or a ``*quote*`` block) as text."""
-    for node in _QUOTES(region):
+    for node in _QUOTES(region)[:_MAX_QUOTE_CANDIDATES]:
         if is_embed(node) or (boilerplate is not None and node in boilerplate):
             continue
         text = strip_outer_quotes(paragraphs_text(node))

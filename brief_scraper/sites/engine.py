@@ -90,11 +90,12 @@ def _byline(hero: Any | None, page: Page, rules: SiteRules) -> list[Author]:
             author["role"] = node_text(next(iter(_JOB_TITLES(entry)), None)) if entry is not None else None
             position[name.casefold()] = order[link]
             elements.append(link)
+    linked_elements = set(elements)
     for parent in {link.getparent() for link in elements if link.getparent() is not None}:
         if parent.tag in ("ul", "ol", "li"):
             continue
         names = names_in_byline(node_text(parent), set())  # "By <a>A</a> and B"
-        linked = {(node_text(a) or "").casefold() for a in parent if a in elements}
+        linked = {(node_text(a) or "").casefold() for a in parent if a in linked_elements}
         if not linked <= {n.casefold() for n in names}:
             continue  # the line is no list of names ("Jane Doe Senior Fellow, Program")
         for index, name in enumerate(names):
