@@ -187,7 +187,13 @@ def find_topics(region: Any, page: Page, rules: SiteRules) -> list[str]:
     blocks: set[Any] = set()
     for label in region.iter(*_LABEL_TAGS):
         text, block = label.text, label.getparent()
-        if not text or len(text) >= 40 or block is None or block in blocks or len(blocks) >= _MAX_TOPIC_BLOCKS:
+        if (
+            not text
+            or len(text) >= 40
+            or block is None
+            or block in blocks
+            or len(blocks) >= _MAX_TOPIC_BLOCKS
+        ):
             continue
         if _TOPIC_LABEL_RE.match(text):
             blocks.add(block)
