@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from scrapy import Request
 from scrapy.exceptions import CloseSpider
 
+from brief_scraper.argument_files import read_argument_file
 from brief_scraper.arguments import check_known, parse_count, parse_flag, parse_urls
 from brief_scraper.discovery import same_site_urls
 from brief_scraper.urls import absolute_url, host_of, is_document_url
@@ -49,23 +50,28 @@ STAT_DOCUMENTS = "brief/skipped/document_in_sitemap"
 def read_urls_file(path: str | Path) -> tuple[str, ...]:
     """Return the URLs of a file with one per line; blank lines and ``#`` comments skipped.
 
+    The file is read with a size limit (``ARGUMENT_FILE_MAX_BYTES``) and must be a regular
+    file; an error names the line, never its content.
+
     >>> import tempfile
-    >>> with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-    ...     _ = f.write("# briefs\\nhttps://x.org/a\\n\\n  https://x.org/b  \\n")
-    >>> read_urls_file(f.name)
+    >>> path = Path(tempfile.mkdtemp()) / "urls.txt"
+    >>> _ = path.write_text("# briefs\\nhttps://x.org/a\\n\\n  https://x.org/b  \\n")
+    >>> read_urls_file(path)
     ('https://x.org/a', 'https://x.org/b')
+    >>> _ = path.write_text("https://x.org/a\\nroot:x:0:0:root:/root:/bin/bash\\n")
+    >>> read_urls_file(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: urls_file: line 2 is not an http(s) URL
     >>> read_urls_file("/nonexistent/urls.txt")
     Traceback (most recent call last):
     ...
     ValueError: urls_file: cannot read '/nonexistent/urls.txt' (No such file or directory)
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ValueError(f"urls_file: cannot read {str(path)!r} ({reason})") from None
-    lines = [line.strip() for line in text.splitlines()]
-    return parse_urls([line for line in lines if line and not line.startswith("#")], name="urls_file")
+    lines = read_argument_file(path, "urls_file").splitlines()
+    numbered = [(f"line {n}", line.strip()) for n, line in enumerate(lines, 1)]
+    wanted = [(where, line) for where, line in numbered if line and not line.startswith("#")]
+    return parse_urls([line for _, line in wanted], name="urls_file", shown=[where for where, _ in wanted])
 
 
 @dataclass(frozen=True, slots=True)
