@@ -18,6 +18,10 @@ setting (project default)           the run fails when
                                     their own in ``custom_settings``
 ``BRIEF_COVERAGE_MIN_RECORDS`` (10) (coverage is not judged on fewer records written)
 ==================================  =========================================================
+
+A run with the writer off (``BRIEF_OUTPUT_DIR`` empty: records go to the feed exports only)
+is judged on the records that passed every pipeline, Scrapy's ``item_scraped_count``, in
+place of ``brief/records/written``.
 """
 
 from __future__ import annotations
@@ -75,6 +79,15 @@ def coverage_rules(settings: BaseSettings) -> dict[str, float]:
     return checked
 
 
+ITEMS_SCRAPED = "item_scraped_count"  # Scrapy's: items that passed every pipeline
+
+
+def records_stat(settings: BaseSettings) -> str:
+    """Return the stat counting the records a run kept: ``brief/records/written``, or
+    ``item_scraped_count`` when the writer is off (``BRIEF_OUTPUT_DIR`` empty)."""
+    return RECORDS_WRITTEN if settings.get("BRIEF_OUTPUT_DIR") else ITEMS_SCRAPED
+
+
 def _number(value: float) -> str:
     """Return a count as an integer, a share with at most three decimals.
 
@@ -94,9 +107,13 @@ class StatCheck(base.BaseStatMonitor):
     threshold_datatype = int
     message = ""
 
+    def stat_names(self) -> tuple[str, ...]:
+        """Return the stats whose sum is compared."""
+        return (self.stat_name, *self.plus_stats)
+
     def test_stat_monitor(self) -> None:
         """Compare the stat with its threshold; fail with stat, value, threshold and setting."""
-        names = (self.stat_name, *self.plus_stats)
+        names = self.stat_names()
         value = sum(self.stats.get(name, 0) for name in names)
         threshold = self._get_threshold_value()
         ok, self.message = compare(
@@ -114,6 +131,9 @@ class MinRecordsMonitor(StatCheck):
     plus_stats = (SKIPPED_UNCHANGED,)
     threshold_setting = "BRIEF_MIN_RECORDS"
     assert_type = ">="
+
+    def stat_names(self) -> tuple[str, ...]:
+        return (records_stat(self.crawler.settings), *self.plus_stats)
 
 
 class MaxErrorsMonitor(StatCheck):
@@ -168,18 +188,19 @@ class FieldCoverageMonitor(base.BaseScrapyMonitor):
     def test_field_coverage(self) -> None:
         """Compare brief/fields/<field> / brief/records/written with BRIEF_MIN_COVERAGE[field]."""
         settings = self.crawler.settings
-        written = self.stats.get(RECORDS_WRITTEN, 0)
+        records = records_stat(settings)
+        written = self.stats.get(records, 0)
         least = settings.getint("BRIEF_COVERAGE_MIN_RECORDS")
         if written < max(least, 1):
             self.message = (
-                f"{RECORDS_WRITTEN} is {written}: coverage is judged on {least} or more "
+                f"{records} is {written}: coverage is judged on {least} or more "
                 "(BRIEF_COVERAGE_MIN_RECORDS)"
             )
             self.skipTest(self.message)
         stat = f"brief/fields/{self.field}"
         covered = self.stats.get(stat, 0)
         ok, self.message = compare(
-            f"{stat} / {RECORDS_WRITTEN} ({covered}/{written})", covered / written, ">=",
+            f"{stat} / {records} ({covered}/{written})", covered / written, ">=",
             coverage_rules(settings)[self.field], f"BRIEF_MIN_COVERAGE[{self.field!r}]",
         )  # fmt: skip
         if not ok:

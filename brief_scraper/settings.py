@@ -18,6 +18,10 @@ COMMANDS_MODULE = "brief_scraper.commands"  # `scrapy crawl` checks spider argum
 # --- brief-scraper's own settings -------------------------------------------------------
 BRIEF_CONTACT_URL = "https://github.com/brief-scraper/brief-scraper"  # who runs the bot
 BRIEF_OUTPUT_DIR = "output"  # runs write below this directory, never outside it
+# Folders a run writes (BRIEF_OUTPUT_DIR, JOBDIR, HTTPCACHE_DIR...) stay inside the project's
+# output/ (the cache inside .scrapy/); True lets an absolute path lie anywhere, as Scrapyd
+# needs (brief_scraper/paths.py; `scrapy crawl` checks them before it starts).
+BRIEF_OUTPUT_ALLOW_OUTSIDE = False
 # Processes that run extract() beside the crawl (brief_scraper/workers.py); 0: in the crawl's
 # own process. None: one for an unthrottled crawl (no delay, no AutoThrottle) on 2+ cores.
 BRIEF_EXTRACT_WORKERS = None

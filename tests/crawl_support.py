@@ -39,6 +39,7 @@ FAST = {  # the offline site needs no politeness; a 2-core machine likes few ret
     "RETRY_TIMES": "1",
     "LOG_LEVEL": "INFO",
     "STATS_CLASS": "tests.crawl_support.JsonStatsCollector",
+    "BRIEF_OUTPUT_ALLOW_OUTSIDE": "1",  # run files, cache and jobs go to the test's tmp_path
     "DOWNLOADER_MIDDLEWARES": json.dumps({"tests.crawl_support.LocalOnlyMiddleware": 1000}),
 }
 

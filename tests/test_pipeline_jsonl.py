@@ -271,6 +271,8 @@ def start_crawl(out_dir: Path, *args: str) -> subprocess.Popen:
         "-s",
         f"BRIEF_OUTPUT_DIR={out_dir}",
         "-s",
+        "BRIEF_OUTPUT_ALLOW_OUTSIDE=1",
+        "-s",
         "LOG_LEVEL=INFO",
         *args,
     ]

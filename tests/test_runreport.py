@@ -106,7 +106,8 @@ def test_bad_coverage_rule_stops_the_extension_at_start():
 def test_report_of_a_real_run_sees_the_counts_after_the_writer_closed(tmp_path):
     """The slow spider's record 5 replaces record 1 when the run closes: the report counts 5, not 6."""
     command = [sys.executable, "-m", "scrapy", "crawl", "slow", "-s", "SPIDER_MODULES=tests.slow_spider",
-               "-s", f"BRIEF_OUTPUT_DIR={tmp_path}", "-a", "count=8", "-a", "delay=0"]  # fmt: skip
+               "-s", f"BRIEF_OUTPUT_DIR={tmp_path}", "-s", "BRIEF_OUTPUT_ALLOW_OUTSIDE=1",
+               "-a", "count=8", "-a", "delay=0"]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     folder = tmp_path / "slow"

@@ -116,7 +116,7 @@ def schedule_and_wait(url: str, site: OfflineSite, output: Path, *settings: str)
     """Schedule a crawl of the offline site (delays off), wait for it, return its finished job."""
     data = [("project", "brief_scraper"), ("spider", "wilsoncenter"), ("base_url", site.base_url),
             ("setting", "DOWNLOAD_DELAY=0"), ("setting", "AUTOTHROTTLE_ENABLED=0"),
-            ("setting", f"BRIEF_OUTPUT_DIR={output}"),
+            ("setting", f"BRIEF_OUTPUT_DIR={output}"), ("setting", "BRIEF_OUTPUT_ALLOW_OUTSIDE=1"),
             ("setting", f"HTTPCACHE_DIR={output}/httpcache")]  # fmt: skip
     data += [("setting", setting) for setting in settings]
     job = call(f"{url}/schedule.json", data)

@@ -2,7 +2,9 @@
 
 A spider with a ``check_arguments(**arguments)`` classmethod gets its ``-a`` values checked
 here, so a bad one ends the command with Scrapy's usage error (one line naming the argument,
-exit status 2) instead of a traceback from inside the starting crawl.
+exit status 2) instead of a traceback from inside the starting crawl. The folders the run
+would write (``BRIEF_OUTPUT_DIR``, ``JOBDIR``, ``HTTPCACHE_DIR``...) are checked likewise
+(``brief_scraper/paths.py``): inside the project, and folders.
 
 Exit status, for cron and CI: 0 when the crawl ran and every health check passed
 (``brief_scraper/monitors.py``); 1 when a health check failed (``brief/health/failed``; the
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from brief_scraper.paths import check_output_folders
 from brief_scraper.stats import HEALTH_FAILED
 
 if TYPE_CHECKING:
@@ -48,6 +51,10 @@ class Command(ScrapyCrawlCommand):
             except ValueError as exc:
                 raise UsageError(f"{args[0]}: {exc}", print_help=False) from None
         crawler = self.crawler_process.create_crawler(spidercls)  # kept: its stats say how the run went
+        try:  # with the spider's custom_settings: where this run would write
+            check_output_folders(crawler.settings, spidercls.name)
+        except ValueError as exc:
+            raise UsageError(str(exc), print_help=False) from None
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
