@@ -25,6 +25,10 @@ BRIEF_OUTPUT_ALLOW_OUTSIDE = False
 # Processes that run extract() beside the crawl (brief_scraper/workers.py); 0: in the crawl's
 # own process. None: one for an unthrottled crawl (no delay, no AutoThrottle) on 2+ cores.
 BRIEF_EXTRACT_WORKERS = None
+# A page's extraction that runs longer is abandoned: the page is dropped, counted in
+# brief/dropped/extract_timeout and logged (0: no limit). A 32 MB page takes about 3 s.
+BRIEF_EXTRACT_TIMEOUT_SECONDS = 10.0
+BRIEF_EXTRACT_FUNCTION = "brief_scraper.extract"  # what extracts a page (tests name a slow one)
 
 # --- politeness and safety --------------------------------------------------------------
 ROBOTSTXT_OBEY = True

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,14 @@ from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from brief_scraper import extract, workers
-from brief_scraper.workers import EXTRACT_FAILED, WORKER_RESTARTS, Extractor, Worker, default_workers
+from brief_scraper.workers import (
+    EXTRACT_FAILED,
+    EXTRACT_TIMEOUT,
+    WORKER_RESTARTS,
+    Extractor,
+    Worker,
+    default_workers,
+)
 from spiders.wilsoncenter import WilsonCenterSpider
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -143,3 +152,77 @@ def test_workers_by_default_only_for_an_unthrottled_crawl(settings: dict[str, An
     assert default_workers(project) == workers
     chosen = get_crawler(WilsonCenterSpider, {**settings, "BRIEF_EXTRACT_WORKERS": 3})
     assert Extractor.from_crawler(chosen).size == 3
+
+
+# --- the time budget of a page -----------------------------------------------------------
+
+SLOW = "tests.slow_extract.extract"
+SPIN = b"<html><title>spin-forever</title></html>"
+STUCK = b"<html><title>stuck-in-c</title></html>"
+FAST_PAGE = b"<html><head><title>A fast page</title></head><body><h1>A fast page</h1></body></html>"
+
+
+def timeouts_logged(caplog: pytest.LogCaptureFixture, url: str) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno == logging.WARNING and url in r.getMessage()
+            and "BRIEF_EXTRACT_TIMEOUT_SECONDS" in r.getMessage()]  # fmt: skip
+
+
+@pytest.mark.parametrize("size", [0, 1], ids=["in-process", "worker"])
+def test_a_page_past_its_budget_is_dropped_counted_and_logged_once(size, caplog) -> None:
+    crawler = get_crawler(WilsonCenterSpider)
+    url = "https://example.org/slow"
+
+    async def crawl() -> tuple[dict[str, Any] | None, dict[str, Any] | None, float]:
+        extractor = Extractor(size, crawler, budget=0.5, function=SLOW)
+        extractor.start()
+        try:
+            await extractor.extract(FAST_PAGE, "https://example.org/warm-up")  # the worker has started
+            started = time.monotonic()
+            slow = await extractor.extract(SPIN, url)
+            elapsed = time.monotonic() - started
+            return slow, await extractor.extract(FAST_PAGE, "https://example.org/fast"), elapsed
+        finally:
+            await extractor.close()
+
+    with caplog.at_level(logging.WARNING):
+        slow, fast, elapsed = run(crawl())
+    assert slow is None
+    assert elapsed < 5
+    assert fast is not None  # the crawl goes on
+    assert fast["title"] == "A fast page"
+    assert crawler.stats.get_value(f"brief/dropped/{EXTRACT_TIMEOUT}") == 1
+    assert len(timeouts_logged(caplog, url)) == 1
+    assert crawler.stats.get_value(WORKER_RESTARTS) is None  # the worker stopped it itself
+
+
+def test_a_worker_stuck_in_c_code_is_killed_its_page_dropped_and_the_others_retried(caplog) -> None:
+    crawler = get_crawler(WilsonCenterSpider)
+    url = "https://example.org/stuck"
+
+    async def crawl() -> list[dict[str, Any] | None]:
+        extractor = Extractor(1, crawler, budget=0.5, function=SLOW)
+        extractor.start()
+        try:
+            await extractor.extract(FAST_PAGE, "https://example.org/warm-up")
+            # The fast page waits behind the stuck one in the same worker: it must not be lost.
+            return await asyncio.gather(
+                extractor.extract(STUCK, url), extractor.extract(FAST_PAGE, "https://example.org/behind")
+            )
+        finally:
+            await extractor.close()
+
+    with caplog.at_level(logging.WARNING):
+        stuck, behind = run(crawl())
+    assert stuck is None
+    assert behind is not None
+    assert behind["title"] == "A fast page"
+    assert crawler.stats.get_value(f"brief/dropped/{EXTRACT_TIMEOUT}") == 1
+    assert crawler.stats.get_value(WORKER_RESTARTS) == 1
+    assert len(timeouts_logged(caplog, url)) == 1
+
+
+def test_no_budget_means_no_limit() -> None:
+    assert Extractor(0, budget=0).budget is None
+    for seconds, budget in ((0, None), (10.0, 10.0)):
+        crawler = get_crawler(WilsonCenterSpider, {"BRIEF_EXTRACT_TIMEOUT_SECONDS": seconds})
+        assert Extractor.from_crawler(crawler).budget == budget
