@@ -11,6 +11,9 @@ setting (project default)           the run fails when
 ``BRIEF_MIN_RECORDS`` (1)           fewer records were found: written, or skipped as unchanged
 ``BRIEF_MAX_ERRORS`` (5)            more errors were logged (``log_count/ERROR``)
 ``BRIEF_MAX_INVALID`` (0)           more records failed validation (``brief/dropped/invalid``)
+``BRIEF_MAX_LOST_SHARE`` (0.5)      a larger share of the requests it made was lost
+                                    (``brief/pages/lost`` / ``brief/pages/requested``; the
+                                    message names the counts by reason)
 ``BRIEF_EXPECTED_FINISH_REASONS``   it closed for another reason (``finished``, ``max_items``)
 ``BRIEF_MIN_COVERAGE``              a field's coverage (``brief/fields/<field>`` /
                                     ``brief/records/written``) is below its share, e.g.
@@ -33,7 +36,15 @@ from spidermon import MonitorSuite
 from spidermon.contrib.scrapy.monitors import base  # a module: pytest must not collect its TestCases
 
 from brief_scraper.record import EXTRACTED_FIELDS
-from brief_scraper.stats import RECORDS_WRITTEN, SKIPPED_UNCHANGED, dropped_key
+from brief_scraper.stats import (
+    PAGES_LOST,
+    PAGES_REQUESTED,
+    RECORDS_WRITTEN,
+    SKIPPED_UNCHANGED,
+    describe_counts,
+    dropped_key,
+    reason_counts,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -135,6 +146,15 @@ class MinRecordsMonitor(StatCheck):
     def stat_names(self) -> tuple[str, ...]:
         return (records_stat(self.crawler.settings), *self.plus_stats)
 
+    def test_stat_monitor(self) -> None:
+        """As StatCheck's; a failure also names what was dropped, by reason (robots 12...)."""
+        try:
+            super().test_stat_monitor()
+        except self.failureException:
+            if reason_counts(self.stats):
+                self.message += f"; dropped by reason: {describe_counts(reason_counts(self.stats))}"
+            raise self.failureException(self.message) from None
+
 
 class MaxErrorsMonitor(StatCheck):
     """Few enough errors logged: failed downloads after retries, spider exceptions."""
@@ -152,6 +172,29 @@ class MaxInvalidMonitor(StatCheck):
     stat_name = dropped_key("invalid")
     threshold_setting = "BRIEF_MAX_INVALID"
     assert_type = "<="
+
+
+class LostPagesMonitor(base.BaseScrapyMonitor):
+    """Most of the pages asked for were got: few lost to robots.txt, redirects, HTTP errors..."""
+
+    __test__ = False
+
+    check_name = "lost_pages"
+    message = ""
+
+    def test_lost_pages(self) -> None:
+        """Compare brief/pages/lost / brief/pages/requested with BRIEF_MAX_LOST_SHARE."""
+        requested, lost = self.stats.get(PAGES_REQUESTED, 0), self.stats.get(PAGES_LOST, 0)
+        if not requested:
+            self.message = f"{PAGES_REQUESTED} is 0: no request to judge"
+            self.skipTest(self.message)
+        ok, self.message = compare(
+            f"{PAGES_LOST} / {PAGES_REQUESTED} ({lost}/{requested})", lost / requested, "<=",
+            self.crawler.settings.getfloat("BRIEF_MAX_LOST_SHARE"), "BRIEF_MAX_LOST_SHARE",
+        )  # fmt: skip
+        self.message += f"; dropped by reason: {describe_counts(reason_counts(self.stats))}"
+        if not ok:
+            self.fail(self.message)
 
 
 class FinishReasonMonitor(base.BaseScrapyMonitor):
@@ -214,7 +257,8 @@ def coverage_monitor(field: str) -> type[FieldCoverageMonitor]:
 
 
 class HealthCheckSuite(MonitorSuite):
-    """brief-scraper's health checks: records, errors, invalid records, finish reason, coverage.
+    """brief-scraper's health checks: records, errors, invalid records, lost pages, finish reason,
+    coverage.
 
     The coverage monitors follow ``BRIEF_MIN_COVERAGE``: one per field it names. To add
     Spidermon actions (Slack, e-mail...), subclass this suite, list them in
@@ -222,7 +266,7 @@ class HealthCheckSuite(MonitorSuite):
     """
 
     monitors: ClassVar[list[Any]] = [
-        MinRecordsMonitor, MaxErrorsMonitor, MaxInvalidMonitor, FinishReasonMonitor,
+        MinRecordsMonitor, MaxErrorsMonitor, MaxInvalidMonitor, FinishReasonMonitor, LostPagesMonitor,
     ]  # fmt: skip
 
     def __init__(self, *args: Any, crawler: Any = None, **kwargs: Any) -> None:

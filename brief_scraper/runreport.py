@@ -4,13 +4,17 @@ The ``RunReport`` extension (``EXTENSIONS``) runs ``BRIEF_HEALTH_SUITE`` (defaul
 ``brief_scraper.monitors.HealthCheckSuite``, Spidermon monitors) on the final stats, when
 ``BRIEF_HEALTH_ENABLED`` is on; counts ``brief/health/checks`` and ``brief/health/failed``;
 logs each failure (ERROR, its message naming stat, value, threshold and setting); and, when
-the JSONL writer has opened a run, writes ``<run>.stats.json`` beside it::
+the JSONL writer has opened a run, writes ``<run>.stats.json`` beside it; and logs, as does
+the report, what became of the run's requests and records (``outcomes``: pages requested
+and lost, counts dropped and skipped by reason)::
 
     {"spider": "wilsoncenter", "output_file": "output/wilsoncenter/20261128T090000Z.jsonl",
      "start_time": "2026-11-28T09:00:00.1+00:00", "finish_time": "...", "finish_reason": "finished",
      "healthy": true,
      "checks": [{"name": "min_records", "description": "...", "status": "passed",
                  "passed": true, "message": "brief/records/written + ... is 33, expected >= 1 ..."}],
+     "outcomes": {"pages_requested": 36, "pages_lost": 3, "dropped": {"robots": 1, "http_404": 1, ...},
+                  "skipped": {"unchanged": 30, ...}},
      "stats": {...every Scrapy stat, datetimes as ISO 8601 strings...}}
 
 A check's ``status`` is ``passed``, ``failed``, ``skipped`` (coverage of too few records) or
@@ -40,7 +44,7 @@ from spidermon import settings as spidermon_settings
 from spidermon.runners import MonitorRunner
 
 from brief_scraper.monitors import coverage_rules, result_name
-from brief_scraper.stats import HEALTH_CHECKS, HEALTH_FAILED
+from brief_scraper.stats import HEALTH_CHECKS, HEALTH_FAILED, describe_counts, outcomes
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -170,6 +174,12 @@ class RunReport:
             stats.set_value(HEALTH_CHECKS, len(self.checks))
             stats.set_value(HEALTH_FAILED, sum(not c.passed for c in self.checks))
         path = self.write(reason) if self.run_path is not None else None
+        summary = outcomes(stats.get_stats())
+        logger.info(
+            "Pages: %(requested)d requested, %(lost)d lost; dropped: %(dropped)s; skipped: %(skipped)s",
+            {"requested": summary["pages_requested"], "lost": summary["pages_lost"],
+             "dropped": describe_counts(summary["dropped"]), "skipped": describe_counts(summary["skipped"])},
+        )  # fmt: skip
         failed = [c for c in self.checks if not c.passed]
         for check in failed:
             logger.error(
@@ -196,6 +206,7 @@ class RunReport:
             "finish_reason": stats.get("finish_reason", reason),
             "healthy": all(c.passed for c in self.checks) if self.suite_class is not None else None,
             "checks": [c.as_dict() for c in self.checks],
+            "outcomes": outcomes(stats),
             "stats": stats,
         }
         path = report_path(self.run_path)

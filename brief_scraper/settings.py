@@ -10,6 +10,8 @@ a run report beside each run, and incremental runs (HTTP cache with conditional 
 a seen-store): see the README, "Scheduled runs".
 """
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 BOT_NAME = "brief_scraper"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -32,6 +34,13 @@ BRIEF_EXTRACT_FUNCTION = "brief_scraper.extract"  # what extracts a page (tests 
 
 # --- politeness and safety --------------------------------------------------------------
 ROBOTSTXT_OBEY = True
+# Scrapy's robots.txt middleware lets through requests that waited for the robots.txt
+# (brief_scraper/robots.py): ours takes its place in the base list, so that a
+# -s DOWNLOADER_MIDDLEWARES=... of one's own cannot bring the old one back.
+DOWNLOADER_MIDDLEWARES_BASE = {
+    ("brief_scraper.robots.RobotsTxtMiddleware" if path.endswith(".RobotsTxtMiddleware") else path): order
+    for path, order in _scrapy_defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
+}
 USER_AGENT = f"brief-scraper/0.1 (+{BRIEF_CONTACT_URL})"
 DOWNLOAD_DELAY = 2.0  # seconds between requests to one domain; spiders may ask for more
 DOWNLOAD_DELAY_JITTER = 0.5  # each delay varies by ±50% (RANDOMIZE_DOWNLOAD_DELAY is deprecated)
@@ -85,6 +94,7 @@ BRIEF_HEALTH_SUITE = "brief_scraper.monitors.HealthCheckSuite"  # the Spidermon 
 BRIEF_MIN_RECORDS = 1  # fewer records found (written + skipped as unchanged) fails the run
 BRIEF_MAX_ERRORS = 5  # more errors logged (log_count/ERROR) fails the run
 BRIEF_MAX_INVALID = 0  # more records failing the schema (brief/dropped/invalid) fails the run
+BRIEF_MAX_LOST_SHARE = 0.5  # a larger share of requests lost (robots, redirects, HTTP errors) fails it
 BRIEF_EXPECTED_FINISH_REASONS = ["finished", "max_items"]  # any other (shutdown...) fails the run
 BRIEF_MIN_COVERAGE = {"title": 0.9}  # field -> least share of records written with a value
 BRIEF_COVERAGE_MIN_RECORDS = 10  # coverage is not judged on fewer records written

@@ -7,7 +7,15 @@ exception text ever goes into a key: those belong in the log.
 =====================================  ==========================================================
 ``brief/records/written``              records in the run's output file (JsonlWriterPipeline)
 ``brief/dropped/<reason>``             records not written, by reason: ``invalid`` (kept in the
-                                       run's rejected file), ``duplicate``, ``replaced``
+                                       run's rejected file), ``duplicate``, ``replaced``; and
+                                       pages asked for that gave no record (see
+                                       ``brief_scraper/losses.py``): ``robots``,
+                                       ``redirect_loop``, ``redirect_limit``, ``http_<status>``,
+                                       ``not_html``, ``timeout``, ``extract_timeout``...
+``brief/pages/requested``              requests the spider made (start URLs, listings, pages),
+                                       once each, redirects and retries aside
+``brief/pages/lost``                   of those, the ones that ended in a page-level drop
+``brief/skipped/redirect_to_seen``     redirects to a page the crawl requested on its own
 ``brief/duplicates``                   records whose canonical URL was already seen in the run
 ``brief/skipped/unchanged``            records not written: an earlier run wrote them as they are
                                        (SeenPipeline; ``-a refresh=1`` writes them again)
@@ -39,6 +47,9 @@ HEALTH_CHECKS = "brief/health/checks"
 HEALTH_FAILED = "brief/health/failed"
 DATES_UNPARSED = "brief/dates/unparsed"
 DATES_OUT_OF_RANGE = "brief/dates/out_of_range"
+PAGES_REQUESTED = "brief/pages/requested"
+PAGES_LOST = "brief/pages/lost"
+SKIPPED_REDIRECT_TO_SEEN = "brief/skipped/redirect_to_seen"
 
 LAYERS: frozenset[str] = frozenset(get_args(Layer))
 _DESIGN_RE = re.compile(r"^(?:none|[a-z0-9_-]+/[a-z0-9_-]+)$")  # as the schema's provenance.design
@@ -80,6 +91,48 @@ def dropped_key(reason: str) -> str:
     if not _SLUG_RE.match(reason):
         raise ValueError(f"drop reason must be a snake_case slug, got {reason!r}")
     return f"brief/dropped/{reason}"
+
+
+def lost_keys(reason: str) -> tuple[str, str]:
+    """Return the stat keys a page lost for *reason* adds 1 to: its drop reason, and the total.
+
+    >>> lost_keys("redirect_loop")
+    ('brief/dropped/redirect_loop', 'brief/pages/lost')
+    """
+    return dropped_key(reason), PAGES_LOST
+
+
+def reason_counts(stats: Mapping[str, Any], area: str = "dropped") -> dict[str, int]:
+    """Return ``brief/<area>/<reason>`` counts by reason, the most frequent first.
+
+    >>> reason_counts({"brief/dropped/robots": 3, "brief/dropped/http_404": 5, "brief/records/written": 1})
+    {'http_404': 5, 'robots': 3}
+    """
+    prefix = f"brief/{area}/"
+    counts = {key[len(prefix) :]: value for key, value in stats.items() if key.startswith(prefix) and value}
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def describe_counts(counts: Mapping[str, int]) -> str:
+    """Return reason counts as one line of text, "none" when there are none.
+
+    >>> describe_counts({"redirect_loop": 2, "robots": 1}), describe_counts({})
+    ('redirect_loop 2, robots 1', 'none')
+    """
+    return ", ".join(f"{reason} {count}" for reason, count in counts.items()) or "none"
+
+
+def outcomes(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """Return what became of a run's requests and records: the end-of-run summary's figures.
+
+    >>> outcomes({"brief/pages/requested": 12, "brief/pages/lost": 3, "brief/dropped/robots": 3,
+    ...           "brief/skipped/unchanged": 4})
+    {'pages_requested': 12, 'pages_lost': 3, 'dropped': {'robots': 3}, 'skipped': {'unchanged': 4}}
+    """
+    return {
+        "pages_requested": stats.get(PAGES_REQUESTED, 0), "pages_lost": stats.get(PAGES_LOST, 0),
+        "dropped": reason_counts(stats, "dropped"), "skipped": reason_counts(stats, "skipped"),
+    }  # fmt: skip
 
 
 def record_stat_keys(record: Mapping[str, Any]) -> list[str]:

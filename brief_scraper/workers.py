@@ -38,7 +38,8 @@ Settings, read here:
 
 Stats: ``brief/extract/worker_restarts`` (a worker died; its pages were retried once in a
 new one), ``brief/dropped/extract_failed`` (a page that failed in two workers) and
-``brief/dropped/extract_timeout`` (a page whose extraction ran past the budget).
+``brief/dropped/extract_timeout`` (a page whose extraction ran past the budget); each of
+those two also adds to ``brief/pages/lost``.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ from scrapy import signals
 from scrapy.utils.misc import load_object
 
 from brief_scraper.budget import OverBudget, call_within, can_interrupt
-from brief_scraper.stats import dropped_key
+from brief_scraper.stats import lost_keys
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -298,7 +299,7 @@ class Extractor:
             return self._timed_out(url)
 
     def _timed_out(self, url: str) -> None:
-        self._count(dropped_key(EXTRACT_TIMEOUT))
+        self._count(*lost_keys(EXTRACT_TIMEOUT))
         logger.warning(
             "Extraction ran past %(seconds)g s (BRIEF_EXTRACT_TIMEOUT_SECONDS), page dropped: %(url)s",
             {"seconds": self.budget, "url": url},
@@ -343,12 +344,13 @@ class Extractor:
         if attempt == 1:
             logger.warning("An extraction worker died; retrying %(url)s in a new one", {"url": url})
         else:
-            self._count(dropped_key(EXTRACT_FAILED))
+            self._count(*lost_keys(EXTRACT_FAILED))
             logger.error("Extraction failed in two workers, page dropped: %(url)s", {"url": url})
 
-    def _count(self, key: str) -> None:
+    def _count(self, *keys: str) -> None:
         if self.crawler is not None and self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)
+            for key in keys:
+                self.crawler.stats.inc_value(key)
 
 
 def serve(

@@ -1,6 +1,7 @@
 """What every brief-scraper spider shares: checked arguments, HTML pages only, sitemaps read
-with a count, extraction (in a worker process: ``brief_scraper.workers``), and a clean stop
-at ``max_items``.
+with a count, extraction (in a worker process: ``brief_scraper.workers``), every lost page
+counted with its reason (``brief_scraper.losses``: make requests with :meth:`request`), and
+a clean stop at ``max_items``.
 
 A spider names its arguments class (with a ``parse(**arguments)`` classmethod that raises
 ValueError with one clear line); the ``crawl`` command calls ``check_arguments`` before the
@@ -12,21 +13,25 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from scrapy import Spider
+from scrapy import Request, Spider
 from scrapy.http import TextResponse
 
+from brief_scraper.losses import LossCounter
 from brief_scraper.sitemaps import Sitemap, parse_sitemap
 from brief_scraper.workers import Extractor
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
 
 STAT_SITEMAPS = "brief/discovery/sitemaps"
 STAT_NOT_A_SITEMAP = "brief/discovery/not_a_sitemap"
-STAT_NOT_HTML = "brief/skipped/not_html"
+NOT_HTML = "not_html"  # the drop reason: brief/dropped/not_html
 STAT_OVER_MAX = "brief/skipped/max_items"
 
 
@@ -46,7 +51,19 @@ class PublicationSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Any:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.extractor = Extractor.from_crawler(crawler)
+        spider.losses = LossCounter(crawler)
         return spider
+
+    def request(self, url: str, callback: Callable[..., Any], **kwargs: Any) -> Request:
+        """Return a request whose failure is counted with its reason (``brief/dropped/<reason>``)."""
+        return Request(url, callback=callback, errback=self.request_failed, **kwargs)
+
+    def request_failed(self, failure: Failure) -> Failure:
+        """The errback of the spider's requests: count the loss, let Scrapy handle the failure.
+
+        A spider method, not the counter's, so that JOBDIR can store the request.
+        """
+        return self.losses.request_failed(failure)
 
     @classmethod
     def check_arguments(cls, **arguments: Any) -> Any:
@@ -77,8 +94,7 @@ class PublicationSpider(Spider):
         content_type = response.headers.get("Content-Type") or b"text/html"
         if isinstance(response, TextResponse) and b"html" in content_type.lower():
             return True
-        self.crawler.stats.inc_value(STAT_NOT_HTML)
-        logger.info("Not an HTML page, skipped: %(url)s", {"url": response.url})
+        self.losses.lost(NOT_HTML, response.url)
         return False
 
     def _read_sitemap(self, response: Response) -> Sitemap | None:

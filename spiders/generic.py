@@ -126,9 +126,9 @@ class GenericSpider(PublicationSpider):
     async def start(self) -> AsyncIterator[Request]:
         """Yield a request per given URL, then the sitemap's."""
         for url in self.arguments.urls:
-            yield Request(url, callback=self.parse_page)
+            yield self.request(url, callback=self.parse_page)
         if self.arguments.sitemap_url:
-            yield Request(self.arguments.sitemap_url, callback=self.parse_sitemap)
+            yield self.request(self.arguments.sitemap_url, callback=self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Follow a sitemap index's sitemaps; request a sitemap's pages (not its documents)."""
@@ -138,11 +138,11 @@ class GenericSpider(PublicationSpider):
         locs = (absolute_url(loc, response.url) or loc for loc, _ in sitemap.entries)
         for url in same_site_urls(locs, response.url):
             if sitemap.kind == "sitemapindex":
-                yield Request(url, callback=self.parse_sitemap)
+                yield self.request(url, callback=self.parse_sitemap)
             elif is_document_url(url):
                 self.crawler.stats.inc_value(STAT_DOCUMENTS)
             else:
-                yield Request(url, callback=self.parse_page)
+                yield self.request(url, callback=self.parse_page)
 
     async def parse_page(self, response: Response) -> AsyncIterator[dict[str, Any]]:
         """Yield the page's record (HTML pages only)."""

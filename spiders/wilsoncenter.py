@@ -154,13 +154,13 @@ class WilsonCenterSpider(PublicationSpider):
                 if item_kind(url, self.base_url, args.types):
                     yield self._detail_request(item_url(url, url, self.base_url) or url, None)
                 else:
-                    yield Request(url, callback=self.parse_listing)
+                    yield self.request(url, callback=self.parse_listing)
         elif args.program:
-            yield Request(f"{self.base_url}/program/{args.program}", callback=self.parse_program)
+            yield self.request(f"{self.base_url}/program/{args.program}", callback=self.parse_program)
         elif args.sitemap:
-            yield Request(f"{self.base_url}/sitemap.xml", callback=self.parse_sitemap)
+            yield self.request(f"{self.base_url}/sitemap.xml", callback=self.parse_sitemap)
         else:
-            yield Request(f"{self.base_url}{DEFAULT_LISTING}", callback=self.parse_listing)
+            yield self.request(f"{self.base_url}{DEFAULT_LISTING}", callback=self.parse_listing)
 
     def parse_program(self, response: Response) -> Iterator[Request]:
         """Follow a program page's teasers and the listings it filters to the program."""
@@ -168,7 +168,7 @@ class WilsonCenterSpider(PublicationSpider):
             return
         yield from self.parse_listing(response, paged=False)
         for url in find_program_listings(response.selector, response.url, self.arguments.program or ""):
-            yield Request(url, callback=self.parse_listing)
+            yield self.request(url, callback=self.parse_listing)
 
     def parse_listing(self, response: Response, paged: bool = True) -> Iterator[Request]:
         """Request the page's wanted items, then the next page unless it is all older than since."""
@@ -191,7 +191,7 @@ class WilsonCenterSpider(PublicationSpider):
                 {"url": response.url, "since": since.isoformat()},
             )
             return
-        yield Request(page.next_page, callback=self.parse_listing)
+        yield self.request(page.next_page, callback=self.parse_listing)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Follow a sitemap index's sitemaps; request a sitemap's pages of the wanted types."""
@@ -202,7 +202,7 @@ class WilsonCenterSpider(PublicationSpider):
             return
         if sitemap.kind == "sitemapindex":
             for url in same_site_urls((loc for loc, _ in sitemap.entries), self.base_url):
-                yield Request(url, callback=self.parse_sitemap)
+                yield self.request(url, callback=self.parse_sitemap)
             return
         for loc, lastmod in sitemap.entries:
             url = item_url(loc, response.url, self.base_url)
@@ -232,7 +232,7 @@ class WilsonCenterSpider(PublicationSpider):
             raise CloseSpider("max_items")
 
     def _detail_request(self, url: str, listed_date: str | None) -> Request:
-        return Request(
+        return self.request(
             url, callback=self.parse_page, cb_kwargs={"listed_date": listed_date}, priority=DETAIL_PRIORITY
         )
 

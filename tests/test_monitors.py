@@ -14,7 +14,8 @@ from spiders.wilsoncenter import WilsonCenterSpider
 from tests.pipeline_support import make_crawler
 
 PROJECT = {name: value for name, value in vars(project_settings).items() if name.isupper()}
-HEALTHY = {"brief/records/written": 20, "brief/fields/title": 20, "finish_reason": "finished"}
+HEALTHY = {"brief/records/written": 20, "brief/fields/title": 20, "finish_reason": "finished",
+           "brief/pages/requested": 22}  # fmt: skip
 
 
 def checks_of(stats: dict[str, Any], **settings: Any) -> dict[str, CheckResult]:
@@ -134,3 +135,27 @@ def test_each_spider_has_its_own_coverage_rules_and_generic_is_looser():
     assert generic["posted_date"] < wilson["posted_date"]
     for rules in (wilson, generic):
         assert coverage_rules(make_crawler({"BRIEF_MIN_COVERAGE": rules}).settings) == rules
+
+
+@pytest.mark.parametrize(
+    ("requested", "lost", "share", "status"),
+    [(12, 9, 0.5, "failed"), (12, 6, 0.5, "passed"), (10, 1, 0.0, "failed"), (0, 0, 0.5, "skipped")],
+)
+def test_lost_pages(requested, lost, share, status):
+    stats = {**HEALTHY, "brief/pages/requested": requested, "brief/pages/lost": lost}
+    if lost:
+        stats.update({"brief/dropped/http_404": lost, "brief/dropped/robots": 1})
+    check = checks_of(stats, BRIEF_MAX_LOST_SHARE=share)["lost_pages"]
+    assert check.status == status
+    if lost:
+        assert check.message.endswith(f"dropped by reason: http_404 {lost}, robots 1")
+
+
+def test_min_records_failing_names_the_drops_by_reason():
+    stats = {**HEALTHY, "brief/records/written": 0, "brief/dropped/robots": 12}
+    check = checks_of(stats)["min_records"]
+    assert not check.passed
+    assert check.message == (
+        "brief/records/written + brief/skipped/unchanged is 0, expected >= 1 (BRIEF_MIN_RECORDS);"
+        " dropped by reason: robots 12"
+    )

@@ -199,7 +199,8 @@ def test_a_document_is_not_extracted() -> None:
     spider = make_spider(base_url=LOCAL)
     pdf = Response(f"{LOCAL}/publication/file", body=b"%PDF-1.4", headers={"Content-Type": "application/pdf"})
     assert drain(spider.parse_page(pdf)) == []
-    assert stats(spider)["brief/skipped/not_html"] == 1
+    assert stats(spider)["brief/dropped/not_html"] == 1
+    assert stats(spider)["brief/pages/lost"] == 1
 
 
 def test_program_page_gives_its_teasers_and_its_filtered_listing() -> None:
