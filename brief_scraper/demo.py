@@ -2,13 +2,16 @@
 
 Starts the offline site (``brief_scraper.offline_site``) on 127.0.0.1, runs ``scrapy crawl
 wilsoncenter -a base_url=http://127.0.0.1:<port>`` in a subprocess with delays off, lets the
-project's pipelines write ``output/wilsoncenter/<UTC time>.jsonl`` (and ``latest.jsonl``),
-prints where the file is and a summary (records, titles, dropped, errors, health checks from
-the run report ``<run>.stats.json``), and stops the server. Nothing leaves 127.0.0.1. Exits
-non-zero when the crawl fails (a failed health check included) or writes nothing.
+project's pipelines write ``output/demo/wilsoncenter/<UTC time>.jsonl`` (and its
+``latest.jsonl``), prints where the file is and a summary (records, titles, dropped, errors,
+health checks from the run report ``<run>.stats.json``), and stops the server. Nothing
+leaves 127.0.0.1. Exits non-zero when the crawl fails (a failed health check included) or
+writes nothing.
 
-Each demo writes every record (``-a refresh=1``: the seen-store would skip what an earlier
-demo wrote) and uses no HTTP cache (the site's port, so every URL, changes each time).
+The demo writes below its own folder, ``output/demo/`` (``BRIEF_OUTPUT_DIR``), never into a
+real crawl's ``output/wilsoncenter/``: its run files, ``latest.jsonl`` and report are its
+own, and it keeps no seen-store (``BRIEF_SEEN_ENABLED=0``: each demo writes every record)
+and uses no HTTP cache (the site's port, so every URL, changes each time).
 """
 
 from __future__ import annotations
@@ -26,24 +29,38 @@ from brief_scraper.runreport import report_path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
-LOG_FILE = OUTPUT / "demo" / "wilsoncenter-crawl.log"
-FALLBACK_FEED = OUTPUT / "wilsoncenter" / "demo.jsonl"  # when pipelines/jsonl.py is absent
+DEMO_OUTPUT = OUTPUT / "demo"  # the demo's own BRIEF_OUTPUT_DIR
+LOG_NAME = "wilsoncenter-crawl.log"
+LOG_FILE = DEMO_OUTPUT / LOG_NAME
+FALLBACK_FEED_NAME = "demo.jsonl"  # in <out_dir>/wilsoncenter/, when pipelines/jsonl.py is absent
 LOCAL_SETTINGS = {  # a local mirror needs no politeness delays
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "0",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
     "HTTPCACHE_ENABLED": "0",  # a new port each time: nothing to revalidate
+    "BRIEF_SEEN_ENABLED": "0",  # no seen-store: every demo writes every record
 }
 SHOWN_TITLES = 12
 # Scrapy dumps its stats at the end of the log, one "'key': value," per line.
 _STAT_RE = re.compile(r"^[\s{]*'(?P<key>[^']+)': (?P<value>\d+|'[^']*')[,}]?$", re.M)
 
 
-def crawl_command(base_url: str, feed: Path | None) -> list[str]:
-    """Return the ``scrapy crawl`` command line of the demo (feed: ``-O`` path, if any)."""
+def crawl_command(base_url: str, feed: Path | None, out_dir: Path = DEMO_OUTPUT) -> list[str]:
+    """Return the ``scrapy crawl`` command line of the demo (feed: ``-O`` path, if any).
+
+    Its runs go below *out_dir* (``output/demo``), given relative to the project when it is
+    inside ``output/``; elsewhere (a test's folder) the command allows it explicitly.
+
+    >>> command = crawl_command("http://127.0.0.1:8000", None)
+    >>> "BRIEF_OUTPUT_DIR=output/demo" in command, "BRIEF_SEEN_ENABLED=0" in command
+    (True, True)
+    """
+    inside = out_dir.resolve().is_relative_to(OUTPUT.resolve())
     command = [sys.executable, "-m", "scrapy", "crawl", "wilsoncenter", "-a", f"base_url={base_url}",
-               "-a", "types=publication,article", "-a", "refresh=1",
-               "-s", f"LOG_FILE={LOG_FILE}"]  # fmt: skip
+               "-a", "types=publication,article", "-s", f"LOG_FILE={out_dir / LOG_NAME}",
+               "-s", f"BRIEF_OUTPUT_DIR={_shown(out_dir)}"]  # fmt: skip
+    if not inside:
+        command += ["-s", "BRIEF_OUTPUT_ALLOW_OUTSIDE=1"]
     for name, value in LOCAL_SETTINGS.items():
         command += ["-s", f"{name}={value}"]
     if feed is not None:
@@ -64,17 +81,19 @@ def read_stats(log: str) -> dict[str, int | str]:
     }
 
 
-def run_files() -> set[Path]:
-    """Return the runs written so far by the JSONL writer for the wilsoncenter spider."""
-    runs = (OUTPUT / "wilsoncenter").glob("*.jsonl")
-    return {p for p in runs if not p.is_symlink() and p != FALLBACK_FEED and ".rejected" not in p.name}
+def run_files(out_dir: Path = DEMO_OUTPUT) -> set[Path]:
+    """Return the runs the JSONL writer has written so far below *out_dir* for the wilsoncenter spider."""
+    runs = (out_dir / "wilsoncenter").glob("*.jsonl")
+    return {
+        p for p in runs if not p.is_symlink() and p.name != FALLBACK_FEED_NAME and ".rejected" not in p.name
+    }
 
 
-def new_run_file(before: set[Path], feed: Path | None) -> Path | None:
+def new_run_file(before: set[Path], feed: Path | None, out_dir: Path = DEMO_OUTPUT) -> Path | None:
     """Return the JSONL file this crawl wrote: the -O feed, else the writer's new run file."""
     if feed is not None:
         return feed if feed.exists() else None
-    new = sorted(run_files() - before)
+    new = sorted(run_files(out_dir) - before)
     return new[-1] if new else None
 
 
@@ -103,7 +122,8 @@ def health_line(report: dict[str, Any]) -> str:
 
 
 def summarize(
-    path: Path | None, stats: dict[str, int | str], report: dict[str, Any] | None = None
+    path: Path | None, stats: dict[str, int | str], report: dict[str, Any] | None = None,
+    log_file: Path = LOG_FILE,
 ) -> list[str]:
     """Return the lines of the demo's report."""
     records = []
@@ -117,7 +137,7 @@ def summarize(
            for r in shown]  # fmt: skip
     if len(records) > len(shown):
         out.append(f"... and {len(records) - len(shown)} more")
-    where = path.relative_to(ROOT) if path is not None and path.is_relative_to(ROOT) else path
+    where = _shown(path) if path is not None else None
     where_report = report_path(where) if where is not None and report else None
     out += [
         "",
@@ -126,28 +146,36 @@ def summarize(
         f"errors:   {stats.get('log_count/ERROR', 0)} logged (a 500 that stayed a 500 after retries is one)",
         f"pages:    {stats.get('response_received_count', 0)} responses, by status {statuses}",
         f"robots:   {stats.get('robotstxt/forbidden', 0)} request(s) not made (disallowed by robots.txt)",
-        f"finish:   {stats.get('finish_reason', 'unknown')}; crawl log in {LOG_FILE.relative_to(ROOT)}",
+        f"finish:   {stats.get('finish_reason', 'unknown')}; crawl log in {_shown(log_file)}",
         health_line(report or {}) + (f" (report: {where_report})" if where_report else ""),
     ]
     return out
 
 
-def main() -> int:
-    """Run the demo; return the exit status."""
-    LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
-    LOG_FILE.unlink(missing_ok=True)
+def _shown(path: Path) -> Path:
+    """Return *path* relative to the project when it is inside it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def main(out_dir: Path = DEMO_OUTPUT) -> int:
+    """Run the demo, writing below *out_dir*; return the exit status."""
+    log_file = out_dir / LOG_NAME
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file.unlink(missing_ok=True)
     has_writer = importlib.util.find_spec("pipelines.jsonl") is not None
-    feed = None if has_writer else FALLBACK_FEED
-    before = run_files()
+    feed = None if has_writer else out_dir / "wilsoncenter" / FALLBACK_FEED_NAME
+    if feed is not None:
+        feed.parent.mkdir(parents=True, exist_ok=True)
+    before = run_files(out_dir)
     with OfflineSite() as site:
         print(f"Offline site on {site.base_url}; crawling it with the wilsoncenter spider...\n")
-        result = subprocess.run(crawl_command(site.base_url, feed), cwd=ROOT, check=False)
-    log = LOG_FILE.read_text(encoding="utf-8", errors="replace") if LOG_FILE.exists() else ""
+        result = subprocess.run(crawl_command(site.base_url, feed, out_dir), cwd=ROOT, check=False)
+    log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
     stats = read_stats(log)
-    path = new_run_file(before, feed)
-    print("\n".join(summarize(path, stats, read_report(path))))
+    path = new_run_file(before, feed, out_dir)
+    print("\n".join(summarize(path, stats, read_report(path), log_file)))
     if result.returncode != 0 or path is None:
-        print(f"\nThe crawl failed (exit status {result.returncode}); see {LOG_FILE}", file=sys.stderr)
+        print(f"\nThe crawl failed (exit status {result.returncode}); see {log_file}", file=sys.stderr)
         return result.returncode or 1
     return 0
 
