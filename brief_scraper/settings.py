@@ -103,9 +103,10 @@ EXTENSIONS = {
 }
 
 # --- pipelines --------------------------------------------------------------------------
-# Each record goes normalize -> validate -> dedupe -> seen -> stats -> write (see README, "Pipelines").
+# Each record goes normalize -> cap -> validate -> dedupe -> seen -> stats -> write (README, "Pipelines").
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,  # clean text, canonical URLs, dates in range
+    "pipelines.caps.CapPipeline": 150,  # lists and texts within schema.json's caps, counted
     "pipelines.validate.ValidatePipeline": 200,  # schema.json; invalid records go to *.rejected.jsonl
     "pipelines.dedupe.DedupePipeline": 300,  # one record per canonical URL; a richer later one wins
     "pipelines.seen.SeenPipeline": 350,  # skip records an earlier run wrote unchanged
@@ -113,3 +114,4 @@ ITEM_PIPELINES = {
     "pipelines.jsonl.JsonlWriterPipeline": 900,  # <BRIEF_OUTPUT_DIR>/<spider>/<UTC time>.jsonl
 }
 BRIEF_OUTPUT_GZIP = False  # True: write <run>.jsonl.gz (one gzip member per record) instead
+BRIEF_RECORD_MAX_BYTES = 1_000_000  # a record still larger once capped is dropped (0: no limit)

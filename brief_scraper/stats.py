@@ -16,6 +16,9 @@ exception text ever goes into a key: those belong in the log.
                                        once each, redirects and retries aside
 ``brief/pages/lost``                   of those, the ones that ended in a page-level drop
 ``brief/skipped/redirect_to_seen``     redirects to a page the crawl requested on its own
+``brief/capped/<field>[/<part>]``      cuts made to fit the schema's caps (CapPipeline): list
+                                       entries beyond ``maxItems``, texts cut to ``maxLength``,
+                                       URLs over it set to null (``authors/bio``: in entries)
 ``brief/duplicates``                   records whose canonical URL was already seen in the run
 ``brief/skipped/unchanged``            records not written: an earlier run wrote them as they are
                                        (SeenPipeline; ``-a refresh=1`` writes them again)
@@ -91,6 +94,22 @@ def dropped_key(reason: str) -> str:
     if not _SLUG_RE.match(reason):
         raise ValueError(f"drop reason must be a snake_case slug, got {reason!r}")
     return f"brief/dropped/{reason}"
+
+
+def capped_key(field: str, part: str | None = None) -> str:
+    """Return the stat key counting cuts made to a record *field* (or to a *part* of its entries).
+
+    >>> capped_key("authors"), capped_key("authors", "bio")
+    ('brief/capped/authors', 'brief/capped/authors/bio')
+    >>> capped_key("Authors")
+    Traceback (most recent call last):
+    ...
+    ValueError: field must be a snake_case slug, got 'Authors'
+    """
+    for name in (field, part):
+        if name is not None and not _SLUG_RE.match(name):
+            raise ValueError(f"field must be a snake_case slug, got {name!r}")
+    return f"brief/capped/{field}" + (f"/{part}" if part else "")
 
 
 def lost_keys(reason: str) -> tuple[str, str]:

@@ -1,1 +1,1 @@
-"""Item pipelines: normalize -> validate -> dedupe -> write JSONL."""
+"""Item pipelines: normalize -> cap -> validate -> dedupe -> seen -> stats -> write JSONL."""

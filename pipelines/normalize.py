@@ -1,6 +1,7 @@
 """Normalize records: clean text, canonical URLs, one entry per author, dates in range.
 
-The first pipeline (ITEM_PIPELINES 100): every later one sees records in this shape.
+The first pipeline (ITEM_PIPELINES 100): every later one sees records in this shape; the
+next, ``pipelines/caps.py``, cuts lists and texts to the schema's caps.
 """
 
 from __future__ import annotations
