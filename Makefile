@@ -50,6 +50,7 @@ MEMORY_PAGES ?= 1000,10000
 bench: $(STAMP)
 	$(BIN)/python benchmarks/extract_speed.py
 	$(BIN)/python benchmarks/extract_floor.py
+	$(BIN)/python benchmarks/adversarial.py
 	$(BIN)/python benchmarks/quality.py
 	$(BIN)/python benchmarks/pipeline_speed.py
 	$(BIN)/python benchmarks/crawl_throughput.py --pages $(CRAWL_PAGES)

@@ -50,6 +50,15 @@ def test_extract_floor_checks_its_minimal_extractor_before_timing_it():
     assert re.search(r"^  extract +\d+\.\d\dx$", out, re.M), out
 
 
+def test_adversarial_prints_every_shape_with_its_targets():
+    out = run_script("adversarial.py", "--scale", "0.005", "--timeout", "30")
+    assert out.startswith("targets: growth n -> 4n <= 5x, extract <= 20x the parse, record <= 1,000,000")
+    for shape in ("citation_author metas", "JSON-LD authors", "series sentences", "links", "deep nesting",
+                  "huge attribute", "one huge text node", "quote marks", "Download links"):  # fmt: skip
+        assert re.search(rf"^{re.escape(shape)} +\d", out, re.M), out
+    assert "> 30s" not in out  # tiny pages: nothing near the timeout
+
+
 @pytest.mark.parametrize("name", ["localsite", "crawl_memory"])
 def test_doctests(name, monkeypatch):
     monkeypatch.syspath_prepend(str(BENCHMARKS))
