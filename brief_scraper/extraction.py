@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from brief_scraper.caps import cap_record
 from brief_scraper.layers import LayerResult
 from brief_scraper.layers.jsonld import from_jsonld
 from brief_scraper.layers.meta import from_meta
@@ -124,4 +125,7 @@ def _extract(html: str | bytes, url: str, content_type: str | None) -> dict[str,
         record = reconcile(record, results, page.url)
     else:
         record["provenance"]["design"] = site.design if site and site.design else "none"
+    cuts = cap_record(record)  # a hostile page's 50,000 authors: the record keeps the first
+    if cuts:
+        record["provenance"]["capped"] = cuts
     return record

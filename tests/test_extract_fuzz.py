@@ -17,7 +17,6 @@ import os
 from functools import cache
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
@@ -135,9 +134,23 @@ def test_written_records_of_hostile_pages_are_valid_and_bounded(page: tuple[str,
     assert len(json.dumps(record, ensure_ascii=False).encode()) <= 1_000_000
 
 
-@pytest.mark.skip(reason="extraction caps land with issue 12 work")
 @FUZZ
 @given(hostile_pages())
-def test_extract_bounds_its_lists_itself(page: tuple[str, str]) -> None:
+def test_extract_bounds_its_lists_itself_and_says_what_it_cut(page: tuple[str, str]) -> None:
     record = extract(*page)
     assert {field: len(record[field]) for field in LIST_FIELDS if len(record[field]) > MAX_ITEMS[field]} == {}
+    assert errors(Draft202012Validator(load_schema()), record) == []
+    cut = record["provenance"].get("capped", {})
+    assert all(isinstance(by, int) and by > 0 for by in cut.values())
+
+
+def test_extract_notes_the_authors_it_cut_and_the_pipeline_counts_them() -> None:
+    metas = "".join(f'<meta name="citation_author" content="Author {i}">' for i in range(150))
+    record = extract(
+        f"<html><head>{metas}<title>T</title></head><body><h1>T</h1></body></html>", "https://x.org/p"
+    )
+    assert len(record["authors"]) == MAX_ITEMS["authors"]
+    assert record["provenance"]["capped"] == {"authors": 150 - MAX_ITEMS["authors"]}
+    crawler = get_crawler()
+    CapPipeline(crawler.stats, 1_000_000).process_item(record)
+    assert crawler.stats.get_value("brief/capped/authors") == 150 - MAX_ITEMS["authors"]

@@ -18,6 +18,8 @@ from brief_scraper.page import is_hidden
 from brief_scraper.text import clean_text
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from brief_scraper.finders.regions import Boilerplate
     from brief_scraper.finders.rules import SiteRules
     from brief_scraper.page import Page
@@ -31,11 +33,27 @@ _SERIES_RE = re.compile(
     r"|part of (?:our|the|a|this)\s+series,?\s*(?P<bare>[A-Z][^.\"“”]{3,120}?)(?:,|\.|$)",
     re.I,
 )
-# From the text nodes up: a contains() on each paragraph's string value copies all its text.
-_SERIES_PARAGRAPHS = etree.XPath(
-    "descendant::p/descendant::text()[contains(., 'series') or contains(., 'Series') or contains(., 'serie')"
-    " or contains(., 'série') or contains(., 'Reihe')]/ancestor::p[1]"
+# From the text nodes up: a contains() on each paragraph's string value copies all its text;
+# and the paragraphs are found in Python, since "/ancestor::p[1]" merges one node-set per
+# text node (as does "p//text()" per paragraph), which libxml2 does in quadratic time.
+_SERIES_TEXTS = etree.XPath(
+    "descendant::text()[contains(., 'series') or contains(., 'Series') or contains(., 'serie')"
+    " or contains(., 'série') or contains(., 'Reihe')][ancestor::p]"
 )
+
+
+def _series_paragraphs(region: Any) -> Iterator[Any]:
+    """Yield each paragraph of *region* that mentions a series, once, in page order."""
+    seen: set[Any] = set()
+    for text in _SERIES_TEXTS(region):
+        paragraph = next(
+            (e for e in (text.getparent(), *text.getparent().iterancestors()) if e.tag == "p"), None
+        )
+        if paragraph is not None and paragraph not in seen:
+            seen.add(paragraph)
+            yield paragraph
+
+
 _LINKS = etree.XPath(".//a[@href]")
 
 
@@ -44,7 +62,7 @@ def find_series(region: Any, page: Page) -> Link | None:
 
     The link is the one inside the sentence whose text is the series name, if any.
     """
-    for paragraph in _SERIES_PARAGRAPHS(region):
+    for paragraph in _series_paragraphs(region):
         text = node_text(paragraph) or ""
         match = _SERIES_RE.search(text)
         if not match:
