@@ -16,15 +16,19 @@ setting (project default)           the run fails when
                                     message names the counts by reason)
 ``BRIEF_EXPECTED_FINISH_REASONS``   it closed for another reason (``finished``, ``max_items``)
 ``BRIEF_MIN_COVERAGE``              a field's coverage (``brief/fields/<field>`` /
-                                    ``brief/records/written``) is below its share, e.g.
+                                    ``brief/records/found``: every record the run found,
+                                    unchanged ones included) is below its share, e.g.
                                     ``{"title": 1.0, "posted_date": 0.95}``; spiders set
                                     their own in ``custom_settings``
-``BRIEF_COVERAGE_MIN_RECORDS`` (10) (coverage is not judged on fewer records written)
+``BRIEF_COVERAGE_MAX_DROP`` (0.1)   a field's coverage fell by more than this share against
+                                    the previous run (its report ``<run>.stats.json``)
+``BRIEF_COVERAGE_MIN_RECORDS`` (10) (coverage is not judged on fewer records found)
 ==================================  =========================================================
 
 A run with the writer off (``BRIEF_OUTPUT_DIR`` empty: records go to the feed exports only)
 is judged on the records that passed every pipeline, Scrapy's ``item_scraped_count``, in
-place of ``brief/records/written``.
+place of ``brief/records/written``. Coverage is judged on ``brief/records/found`` either way
+(StatsPipeline counts it, writer or none).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from brief_scraper.record import EXTRACTED_FIELDS
 from brief_scraper.stats import (
     PAGES_LOST,
     PAGES_REQUESTED,
+    RECORDS_FOUND,
     RECORDS_WRITTEN,
     SKIPPED_UNCHANGED,
     describe_counts,
@@ -216,8 +221,21 @@ class FinishReasonMonitor(base.BaseScrapyMonitor):
             self.fail(self.message)
 
 
+def coverage_max_drop(settings: BaseSettings) -> float:
+    """Return ``BRIEF_COVERAGE_MAX_DROP`` checked: a share from 0 to 1, else ValueError naming it."""
+    try:
+        drop = float(settings.get("BRIEF_COVERAGE_MAX_DROP"))
+    except (TypeError, ValueError):
+        drop = -1.0
+    if not 0 <= drop <= 1:
+        raise ValueError(
+            f"BRIEF_COVERAGE_MAX_DROP: {settings.get('BRIEF_COVERAGE_MAX_DROP')!r} is not a share from 0 to 1"
+        )
+    return drop
+
+
 class FieldCoverageMonitor(base.BaseScrapyMonitor):
-    """A field has a value in enough of the records written (one monitor per rule)."""
+    """A field has a value in enough of the records found (one monitor per rule)."""
 
     __test__ = False
 
@@ -228,23 +246,26 @@ class FieldCoverageMonitor(base.BaseScrapyMonitor):
     def check_name(self) -> str:
         return f"coverage/{self.field}"
 
-    def test_field_coverage(self) -> None:
-        """Compare brief/fields/<field> / brief/records/written with BRIEF_MIN_COVERAGE[field]."""
-        settings = self.crawler.settings
-        records = records_stat(settings)
-        written = self.stats.get(records, 0)
-        least = settings.getint("BRIEF_COVERAGE_MIN_RECORDS")
-        if written < max(least, 1):
+    def _found_or_skip(self) -> int:
+        """Return the records found; skip the check when they are too few to judge."""
+        found = self.stats.get(RECORDS_FOUND, 0)
+        least = self.crawler.settings.getint("BRIEF_COVERAGE_MIN_RECORDS")
+        if found < max(least, 1):
             self.message = (
-                f"{records} is {written}: coverage is judged on {least} or more "
+                f"{RECORDS_FOUND} is {found}: coverage is judged on {least} or more "
                 "(BRIEF_COVERAGE_MIN_RECORDS)"
             )
             self.skipTest(self.message)
+        return found
+
+    def test_field_coverage(self) -> None:
+        """Compare brief/fields/<field> / brief/records/found with BRIEF_MIN_COVERAGE[field]."""
+        found = self._found_or_skip()
         stat = f"brief/fields/{self.field}"
         covered = self.stats.get(stat, 0)
         ok, self.message = compare(
-            f"{stat} / {records} ({covered}/{written})", covered / written, ">=",
-            coverage_rules(settings)[self.field], f"BRIEF_MIN_COVERAGE[{self.field!r}]",
+            f"{stat} / {RECORDS_FOUND} ({covered}/{found})", covered / found, ">=",
+            coverage_rules(self.crawler.settings)[self.field], f"BRIEF_MIN_COVERAGE[{self.field!r}]",
         )  # fmt: skip
         if not ok:
             self.fail(self.message)
@@ -252,15 +273,55 @@ class FieldCoverageMonitor(base.BaseScrapyMonitor):
 
 def coverage_monitor(field: str) -> type[FieldCoverageMonitor]:
     """Return the coverage monitor of one field (a subclass naming it)."""
-    doc = f"Enough records written have a {field}."
+    doc = f"Enough records found have a {field}."
     return type(f"FieldCoverageMonitor[{field}]", (FieldCoverageMonitor,), {"field": field, "__doc__": doc})
+
+
+class CoverageDropMonitor(FieldCoverageMonitor):
+    """A field's coverage did not fall much against the previous run (one monitor per field).
+
+    The previous run (``brief_scraper.history.previous_run``) comes in the suite's data as
+    ``previous_run``; without one (a first run) the check is skipped.
+    """
+
+    @property
+    def check_name(self) -> str:
+        return f"coverage_drop/{self.field}"
+
+    def test_field_coverage(self) -> None:
+        """Compare the fall of brief/fields/<field> / brief/records/found with BRIEF_COVERAGE_MAX_DROP."""
+        found = self._found_or_skip()
+        previous = self.data.get("previous_run")
+        if previous is None:
+            self.message = "no previous run found enough records to compare with"
+            self.skipTest(self.message)
+        stat = f"brief/fields/{self.field}"
+        covered = self.stats.get(stat, 0)
+        share, was = covered / found, previous.covered(self.field) / previous.found
+        ok, comparison = compare(
+            "its fall", max(was - share, 0.0), "<=", coverage_max_drop(self.crawler.settings),
+            "BRIEF_COVERAGE_MAX_DROP",
+        )  # fmt: skip
+        self.message = (
+            f"{stat} / {RECORDS_FOUND} is {_number(share)} ({covered}/{found}), was {_number(was)}"
+            f" ({previous.covered(self.field)}/{previous.found}) in run {previous.name}: {comparison}"
+        )
+        if not ok:
+            self.fail(self.message)
+
+
+def coverage_drop_monitor(field: str) -> type[CoverageDropMonitor]:
+    """Return the coverage drop monitor of one field (a subclass naming it)."""
+    doc = f"The share of records found with a {field} fell little against the previous run."
+    return type(f"CoverageDropMonitor[{field}]", (CoverageDropMonitor,), {"field": field, "__doc__": doc})
 
 
 class HealthCheckSuite(MonitorSuite):
     """brief-scraper's health checks: records, errors, invalid records, lost pages, finish reason,
     coverage.
 
-    The coverage monitors follow ``BRIEF_MIN_COVERAGE``: one per field it names. To add
+    The coverage monitors follow ``BRIEF_MIN_COVERAGE``: one per field it names; a coverage
+    drop monitor judges every extracted field against the previous run. To add
     Spidermon actions (Slack, e-mail...), subclass this suite, list them in
     ``monitors_failed_actions``, and name the subclass in ``BRIEF_HEALTH_SUITE``.
     """
@@ -274,6 +335,8 @@ class HealthCheckSuite(MonitorSuite):
         if crawler is not None:
             for field in coverage_rules(crawler.settings):
                 self.add_monitor(coverage_monitor(field))
+            for field in EXTRACTED_FIELDS:
+                self.add_monitor(coverage_drop_monitor(field))
 
 
 def result_name(monitor: Any) -> str:

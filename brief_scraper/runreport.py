@@ -43,7 +43,8 @@ from scrapy.utils.misc import load_object
 from spidermon import settings as spidermon_settings
 from spidermon.runners import MonitorRunner
 
-from brief_scraper.monitors import coverage_rules, result_name
+from brief_scraper.history import previous_run
+from brief_scraper.monitors import coverage_max_drop, coverage_rules, result_name
 from brief_scraper.stats import HEALTH_CHECKS, HEALTH_FAILED, describe_counts, outcomes
 
 if TYPE_CHECKING:
@@ -87,11 +88,19 @@ class CheckResult:
         return {**asdict(self), "passed": self.passed}
 
 
-def run_checks(crawler: Crawler, suite_class: type[MonitorSuite]) -> list[CheckResult]:
-    """Run the Spidermon suite on the crawler's stats now; return one result per monitor."""
+def run_checks(
+    crawler: Crawler, suite_class: type[MonitorSuite], run_path: Path | None = None
+) -> list[CheckResult]:
+    """Run the Spidermon suite on the crawler's stats now; return one result per monitor.
+
+    With the path of the run, the suite's data has the previous run beside it (``previous_run``,
+    a ``brief_scraper.history.PreviousRun`` or None), for the checks that compare with it.
+    """
     suite = suite_class(crawler=crawler)
+    least = crawler.settings.getint("BRIEF_COVERAGE_MIN_RECORDS")
     data = {"stats": crawler.stats.get_stats(), "crawler": crawler, "spider": crawler.spider,  # type: ignore[union-attr]
-            "job": None, "stats_history": []}  # fmt: skip
+            "job": None, "stats_history": [],
+            "previous_run": previous_run(run_path, least) if run_path is not None else None}  # fmt: skip
     result = MonitorRunner().run(suite, **data)
     checks = []
     for item in result.monitor_results:
@@ -152,6 +161,7 @@ class RunReport:
         if settings.getbool("BRIEF_HEALTH_ENABLED"):
             suite_class = load_object(settings.get("BRIEF_HEALTH_SUITE"))
             coverage_rules(settings)  # a bad rule stops the crawl before it starts
+            coverage_max_drop(settings)
         report = cls(crawler, suite_class)
         crawler.signals.connect(report.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(report.run_opened, signal=run_opened)
@@ -170,7 +180,7 @@ class RunReport:
         stats = self.crawler.stats
         assert stats is not None
         if self.suite_class is not None:
-            self.checks = run_checks(self.crawler, self.suite_class)
+            self.checks = run_checks(self.crawler, self.suite_class, self.run_path)
             stats.set_value(HEALTH_CHECKS, len(self.checks))
             stats.set_value(HEALTH_FAILED, sum(not c.passed for c in self.checks))
         path = self.write(reason) if self.run_path is not None else None

@@ -96,8 +96,9 @@ BRIEF_MAX_ERRORS = 5  # more errors logged (log_count/ERROR) fails the run
 BRIEF_MAX_INVALID = 0  # more records failing the schema (brief/dropped/invalid) fails the run
 BRIEF_MAX_LOST_SHARE = 0.5  # a larger share of requests lost (robots, redirects, HTTP errors) fails it
 BRIEF_EXPECTED_FINISH_REASONS = ["finished", "max_items"]  # any other (shutdown...) fails the run
-BRIEF_MIN_COVERAGE = {"title": 0.9}  # field -> least share of records written with a value
-BRIEF_COVERAGE_MIN_RECORDS = 10  # coverage is not judged on fewer records written
+BRIEF_MIN_COVERAGE = {"title": 0.9}  # field -> least share of records found with a value
+BRIEF_COVERAGE_MAX_DROP = 0.1  # a field's coverage falling more against the previous run fails it
+BRIEF_COVERAGE_MIN_RECORDS = 10  # coverage is not judged on fewer records found
 EXTENSIONS = {
     "brief_scraper.runreport.RunReport": 500,  # runs the checks, writes <run>.stats.json
 }

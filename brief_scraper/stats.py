@@ -6,6 +6,8 @@ exception text ever goes into a key: those belong in the log.
 
 =====================================  ==========================================================
 ``brief/records/written``              records in the run's output file (JsonlWriterPipeline)
+``brief/records/found``                records the run found: written, or skipped as unchanged
+                                       (StatsPipeline); what coverage is judged on
 ``brief/dropped/<reason>``             records not written, by reason: ``invalid`` (kept in the
                                        run's rejected file), ``duplicate``, ``replaced``; and
                                        pages asked for that gave no record (see
@@ -20,8 +22,9 @@ exception text ever goes into a key: those belong in the log.
                                        entries beyond ``maxItems``, texts cut to ``maxLength``,
                                        URLs over it set to null (``authors/bio``: in entries)
 ``brief/duplicates``                   records whose canonical URL was already seen in the run
-``brief/skipped/unchanged``            records not written: an earlier run wrote them as they are
-                                       (SeenPipeline; ``-a refresh=1`` writes them again)
+``brief/skipped/unchanged``            records not in the run's delta file: an earlier run wrote
+                                       them as they are (SeenPipeline; feed exports still get
+                                       them; ``-a refresh=1`` writes them again)
 ``brief/health/checks``                health checks run when the spider closed (RunReport)
 ``brief/health/failed``                health checks that failed: the crawl exits with status 1
 ``brief/fields/<field>``               records with a non-empty value in an extracted field
@@ -44,6 +47,7 @@ from typing import Any, get_args
 from brief_scraper.record import EXTRACTED_FIELDS, Layer
 
 RECORDS_WRITTEN = "brief/records/written"
+RECORDS_FOUND = "brief/records/found"
 DUPLICATES = "brief/duplicates"
 SKIPPED_UNCHANGED = "brief/skipped/unchanged"
 HEALTH_CHECKS = "brief/health/checks"

@@ -18,6 +18,9 @@ one stream), and a killed run's ``.part`` decompresses whole with ``zcat`` or pa
 compress worse than one stream (about 2x smaller than plain JSON lines instead of 4x on
 Wilson Center pages), so on close the run is rewritten as one gzip stream.
 
+Records that SeenPipeline marked unchanged since an earlier run (``pipelines.unchanged``) are
+passed on but get no line: the run file is the run's delta, new or changed records only.
+
 Records rejected by ValidatePipeline go, with their errors, to ``<run>.rejected.jsonl``
 beside the run (plain JSON lines even with gzip, so they are easy to read), one
 ``{"errors": [...], "record": {...}}`` per line. ``latest.jsonl`` (``latest.jsonl.gz``) is a
@@ -49,6 +52,7 @@ from brief_scraper.stats import RECORDS_WRITTEN, dropped_key
 from pipelines.items import as_record
 from pipelines.normalize import Clock, utc_now
 from pipelines.signals import record_removed, record_replaced
+from pipelines.unchanged import UnchangedRecords, unchanged_records
 from pipelines.validate import InvalidRecord
 
 if TYPE_CHECKING:
@@ -175,6 +179,7 @@ class JsonlWriterPipeline:
 
     def __init__(self, out_dir: Path, gzip: bool, crawler: Crawler, clock: Clock = utc_now) -> None:
         self.out_dir, self.gzip, self.crawler, self.clock = out_dir, gzip, crawler, clock
+        self.unchanged: UnchangedRecords = unchanged_records(crawler)
         self.suffix = ".jsonl.gz" if gzip else ".jsonl"
         self.path: Path | None = None  # the run's final path, set when the spider opens
         self.rejected_path: Path | None = None
@@ -224,6 +229,8 @@ class JsonlWriterPipeline:
 
     def process_item(self, item: Any) -> Any:
         assert self._out is not None, "open_spider() was not called"
+        if self.unchanged.is_marked(item):  # an earlier run's line holds it: not in this delta
+            return item
         record = in_schema_order(item)
         self._out.write(record)
         url = record.get("url")

@@ -1,4 +1,4 @@
-"""Skip records an earlier run of the spider already wrote, unchanged (incremental runs).
+"""Mark records an earlier run of the spider already wrote, unchanged (incremental runs).
 
 Settings: ``BRIEF_SEEN_ENABLED`` (default True) turns the pipeline on; the store is
 ``<BRIEF_OUTPUT_DIR>/<spider>/seen.sqlite3`` (``brief_scraper.seen``: canonical URL ->
@@ -6,9 +6,17 @@ fingerprint of the record last written). A spider whose ``refresh`` attribute is
 ``-a refresh=1`` argument) has every record written again, and the store updated.
 
 Runs after DedupePipeline (so ``url`` is canonical and a run's own duplicates are gone) and
-before the stats and the writer. A record is remembered only once it has been written (the
-``item_scraped`` signal, sent after the last pipeline), so a record that a crash kept from
-the run file is written by the next run. Deleting the store makes the next run write all.
+before the stats and the writer. An unchanged record is not dropped: it is marked
+(``pipelines.unchanged``), counted in ``brief/skipped/unchanged``, and passed on, so that the
+health checks judge it and Scrapy's feed exports (``-O``) get it; only the run's delta file
+(JsonlWriterPipeline) leaves it out.
+
+A record is remembered only once it has been written (the ``item_scraped`` signal, sent
+after the last pipeline, so after its line reached the run file), so a record that a crash
+kept from the run file is written by the next run. A record in a killed run's ``.part`` is
+remembered: the ``.part`` is part of the spider's history, and the current dataset
+(``brief_scraper.dataset``) holds its lines like a finished run's. Deleting the store makes
+the next run write all.
 """
 
 from __future__ import annotations
@@ -19,11 +27,12 @@ from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
 from scrapy import signals
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import NotConfigured
 
 from brief_scraper.seen import SeenStore, fingerprint
 from brief_scraper.stats import SKIPPED_UNCHANGED
 from pipelines.jsonl import check_name
+from pipelines.unchanged import UnchangedRecords, unchanged_records
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -33,20 +42,12 @@ logger = logging.getLogger(__name__)
 STORE_NAME = "seen.sqlite3"
 
 
-class UnchangedRecord(DropItem):
-    """An earlier run wrote this record as it is: not written again (``-a refresh=1`` would)."""
-
-    reason = "unchanged"
-
-
 class SeenPipeline:
-    """Drop records written, unchanged, by an earlier run (brief/skipped/unchanged); remember the rest.
+    """Mark records written, unchanged, by an earlier run (brief/skipped/unchanged); remember the rest."""
 
-    Scrapy also counts them as ``item_dropped_reasons_count/UnchangedRecord``.
-    """
-
-    def __init__(self, out_dir: Path, crawler: Crawler) -> None:
+    def __init__(self, out_dir: Path, crawler: Crawler, marks: UnchangedRecords | None = None) -> None:
         self.out_dir, self.crawler = out_dir, crawler
+        self.marks = marks if marks is not None else unchanged_records(crawler)
         self.store: SeenStore | None = None
         self.refresh = False
 
@@ -60,6 +61,7 @@ class SeenPipeline:
             raise NotConfigured("set BRIEF_OUTPUT_DIR: the seen-store lives below it")
         pipeline = cls(Path(out_dir), crawler)
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
 
     def open_spider(self) -> None:
@@ -80,15 +82,20 @@ class SeenPipeline:
         url = str(record.get("url"))
         if self.store.is_unchanged(url, fingerprint(record)):
             self.crawler.stats.inc_value(SKIPPED_UNCHANGED)
-            raise UnchangedRecord(f"unchanged since an earlier run: {url}", log_level="DEBUG")
+            self.marks.mark(item)
+            logger.debug("unchanged since an earlier run: %(url)s", {"url": url})
         return item
 
     def item_scraped(self, item: Any) -> None:
-        """Remember a record the writer has written."""
-        if self.store is None:
+        """Remember a record the writer has written (an unchanged one is remembered already)."""
+        if self.marks.forget(item) or self.store is None:
             return
         record = ItemAdapter(item)
         self.store.remember(str(record.get("url")), fingerprint(record), str(record.get("scraped_at")))
+
+    def item_dropped(self, item: Any) -> None:
+        """Forget the mark of a record a later pipeline dropped."""
+        self.marks.forget(item)
 
     def close_spider(self) -> None:
         if self.store is None:

@@ -1,5 +1,8 @@
 """Count what the records hold: field coverage, provenance, unparsed dates, page kinds.
 
+Every record the run found is counted, unchanged ones included (SeenPipeline passes them on
+marked), in ``brief/records/found``: the health checks judge coverage on what the run found.
+
 The keys and which facts count are decided in ``brief_scraper.stats``; this pipeline only
 adds them up, and takes a record back out when the writer removes it as superseded.
 """
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self
 
-from brief_scraper.stats import record_stat_keys
+from brief_scraper.stats import RECORDS_FOUND, record_stat_keys
 from pipelines.items import as_record
 from pipelines.signals import record_removed
 
@@ -18,8 +21,8 @@ if TYPE_CHECKING:
 
 
 class StatsPipeline:
-    """Add each record to ``brief/fields/*``, ``brief/provenance/*/*``, ``brief/dates/unparsed``
-    and ``brief/pages/not_publication/*``; subtract it on ``record_removed``.
+    """Add each record to ``brief/records/found``, ``brief/fields/*``, ``brief/provenance/*/*``,
+    ``brief/dates/unparsed`` and ``brief/pages/not_publication/*``; subtract it on ``record_removed``.
     """
 
     def __init__(self, stats: StatsCollector) -> None:
@@ -41,5 +44,6 @@ class StatsPipeline:
         self._count(record, -1)
 
     def _count(self, record: dict[str, Any], step: int) -> None:
+        self.stats.inc_value(RECORDS_FOUND, step)
         for key in record_stat_keys(record):
             self.stats.inc_value(key, step)

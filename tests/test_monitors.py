@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -14,8 +15,8 @@ from spiders.wilsoncenter import WilsonCenterSpider
 from tests.pipeline_support import make_crawler
 
 PROJECT = {name: value for name, value in vars(project_settings).items() if name.isupper()}
-HEALTHY = {"brief/records/written": 20, "brief/fields/title": 20, "finish_reason": "finished",
-           "brief/pages/requested": 22}  # fmt: skip
+HEALTHY = {"brief/records/written": 20, "brief/records/found": 20, "brief/fields/title": 20,
+           "finish_reason": "finished", "brief/pages/requested": 22}  # fmt: skip
 
 
 def checks_of(stats: dict[str, Any], **settings: Any) -> dict[str, CheckResult]:
@@ -56,7 +57,7 @@ def test_finish_reason(reason, passes):
 
 
 @pytest.mark.parametrize(
-    ("covered", "written", "share", "status"),
+    ("covered", "found", "share", "status"),
     [
         (20, 20, 1.0, "passed"),
         (19, 20, 1.0, "failed"),
@@ -66,8 +67,9 @@ def test_finish_reason(reason, passes):
         (0, 0, 0.95, "skipped"),
     ],
 )
-def test_field_coverage(covered, written, share, status):
-    stats = {**HEALTHY, "brief/records/written": written, "brief/fields/posted_date": covered}
+def test_field_coverage_on_records_found(covered, found, share, status):
+    stats = {**HEALTHY, "brief/records/written": 0, "brief/records/found": found,
+             "brief/fields/posted_date": covered}  # fmt: skip
     checks = checks_of(stats, BRIEF_MIN_COVERAGE={"posted_date": share})
     assert checks["coverage/posted_date"].status == status
     assert checks["coverage/posted_date"].passed is (status != "failed")
@@ -95,7 +97,7 @@ def test_one_coverage_check_per_rule():
          " (BRIEF_EXPECTED_FINISH_REASONS)"),
         ({"brief/fields/posted_date": 10}, {"BRIEF_MIN_COVERAGE": {"posted_date": 0.95}},
          "coverage/posted_date",
-         "brief/fields/posted_date / brief/records/written (10/20) is 0.5, expected >= 0.95"
+         "brief/fields/posted_date / brief/records/found (10/20) is 0.5, expected >= 0.95"
          " (BRIEF_MIN_COVERAGE['posted_date'])"),
     ],
 )  # fmt: skip
@@ -107,9 +109,12 @@ def test_failure_message_names_stat_value_threshold_and_setting(stats, settings,
 
 def test_passing_checks_say_what_they_measured():
     checks = checks_of(HEALTHY)
-    assert all(c.status == "passed" for c in checks.values()), checks
+    assert all(c.status == "passed" for name, c in checks.items() if "drop" not in name), checks
+    assert all(c.status == "skipped" for name, c in checks.items() if "drop" in name), (
+        checks
+    )  # no previous run
     assert checks["min_records"].message.startswith("brief/records/written + brief/skipped/unchanged is 20")
-    assert checks["coverage/title"].description == "Enough records written have a title."
+    assert checks["coverage/title"].description == "Enough records found have a title."
 
 
 @pytest.mark.parametrize(
@@ -159,3 +164,60 @@ def test_min_records_failing_names_the_drops_by_reason():
         "brief/records/written + brief/skipped/unchanged is 0, expected >= 1 (BRIEF_MIN_RECORDS);"
         " dropped by reason: robots 12"
     )
+
+
+def write_report(folder, run, stats):
+    """Write a run report ``<run>.stats.json`` holding *stats*, as RunReport would."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{run}.stats.json").write_text(json.dumps({"stats": stats}), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("before", "now", "max_drop", "status"),
+    [
+        ((20, 20), (20, 20), 0.1, "passed"),
+        ((20, 20), (18, 20), 0.1, "passed"),  # a fall of 0.1: at the limit
+        ((20, 20), (17, 20), 0.1, "failed"),
+        ((10, 20), (20, 20), 0.0, "passed"),  # a rise is no fall
+        ((20, 20), (0, 20), 1.0, "passed"),  # 1: the check never fails
+        ((5, 5), (0, 20), 0.1, "skipped"),  # the previous run found too few to compare with
+        ((20, 20), (0, 5), 0.1, "skipped"),  # this run found too few to judge
+    ],
+)
+def test_coverage_drop_against_the_previous_run(tmp_path, before, now, max_drop, status):
+    folder = tmp_path / "wilsoncenter"
+    write_report(
+        folder, "20261127T090000Z", {"brief/records/found": before[1], "brief/fields/summary": before[0]}
+    )
+    crawler = make_crawler({**PROJECT, "BRIEF_COVERAGE_MAX_DROP": max_drop})
+    for key, value in {**HEALTHY, "brief/records/found": now[1], "brief/fields/summary": now[0]}.items():
+        crawler.stats.set_value(key, value)
+    checks = {c.name: c for c in run_checks(crawler, HealthCheckSuite, folder / "20261128T090000Z.jsonl")}
+    assert checks["coverage_drop/summary"].status == status, checks["coverage_drop/summary"].message
+
+
+def test_coverage_drop_message_gives_both_figures_and_compares_with_the_newest_earlier_run(tmp_path):
+    folder = tmp_path / "wilsoncenter"
+    write_report(folder, "20261126T090000Z", {"brief/records/found": 30, "brief/fields/posted_date": 0})
+    write_report(folder, "20261127T090000Z", {"brief/records/written": 33, "brief/fields/posted_date": 33})
+    write_report(
+        folder, "20261129T090000Z", {"brief/records/found": 30, "brief/fields/posted_date": 0}
+    )  # later
+    crawler = make_crawler(PROJECT)
+    for key, value in {**HEALTHY, "brief/records/found": 33, "brief/fields/posted_date": 9}.items():
+        crawler.stats.set_value(key, value)
+    checks = {c.name: c for c in run_checks(crawler, HealthCheckSuite, folder / "20261128T090000Z.jsonl")}
+    check = checks["coverage_drop/posted_date"]
+    assert check.status == "failed"
+    assert check.message == (
+        "brief/fields/posted_date / brief/records/found is 0.273 (9/33), was 1 (33/33) in run"
+        " 20261127T090000Z: its fall is 0.727, expected <= 0.1 (BRIEF_COVERAGE_MAX_DROP)"
+    )
+
+
+def test_coverage_drop_is_skipped_on_a_first_run(tmp_path):
+    crawler = make_crawler(PROJECT)
+    for key, value in HEALTHY.items():
+        crawler.stats.set_value(key, value)
+    checks = {c.name: c for c in run_checks(crawler, HealthCheckSuite, tmp_path / "20261128T090000Z.jsonl")}
+    assert {c.status for name, c in checks.items() if name.startswith("coverage_drop/")} == {"skipped"}

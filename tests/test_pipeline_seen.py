@@ -9,7 +9,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 
 from brief_scraper.seen import SeenStore, fingerprint
-from pipelines.seen import STORE_NAME, SeenPipeline, UnchangedRecord
+from pipelines.seen import STORE_NAME, SeenPipeline
+from pipelines.unchanged import unchanged_records
 from tests.pipeline_support import make_crawler, make_record
 
 
@@ -29,15 +30,19 @@ def write(pipe, record):
     return item
 
 
-def test_second_run_skips_unchanged_records_and_counts_them(tmp_path, caplog):
+def test_second_run_marks_unchanged_records_passes_them_on_and_counts_them(tmp_path, caplog):
     first, _ = open_pipeline(tmp_path)
     write(first, make_record())
     first.close_spider()
     second, crawler = open_pipeline(tmp_path)
-    with pytest.raises(UnchangedRecord) as dropped:
-        second.process_item(make_record(scraped_at="2026-11-29T09:00:00+00:00"))  # a new run's time
-    assert dropped.value.log_level == "DEBUG"  # expected, not a surprise
+    record = make_record(scraped_at="2026-11-29T09:00:00+00:00")  # a new run's time
+    item = second.process_item(record)
+    assert item is record  # passed on as it is, no key added: feed exports get it unchanged
+    assert list(item) == list(make_record())
+    assert unchanged_records(crawler).is_marked(item)
     assert crawler.stats.get_value("brief/skipped/unchanged") == 1
+    second.item_scraped(item)  # once it has left the pipelines, the mark goes
+    assert len(unchanged_records(crawler)) == 0
     with caplog.at_level(logging.INFO, logger="pipelines.seen"):
         second.close_spider()
     assert "skipped 1 records unchanged since an earlier run (-a refresh=1 writes them again)" in caplog.text
@@ -50,10 +55,10 @@ def test_changed_record_passes_and_is_remembered(tmp_path):
     second, _ = open_pipeline(tmp_path)
     write(second, make_record(title="A Brief, revised"))
     second.close_spider()
-    third, _ = open_pipeline(tmp_path)
-    with pytest.raises(UnchangedRecord):
-        third.process_item(make_record(title="A Brief, revised"))
-    third.process_item(make_record())  # the old version is no longer the one remembered
+    third, crawler = open_pipeline(tmp_path)
+    marks = unchanged_records(crawler)
+    assert marks.is_marked(third.process_item(make_record(title="A Brief, revised")))
+    assert not marks.is_marked(third.process_item(make_record()))  # the old version is no longer remembered
     third.close_spider()
 
 
@@ -62,8 +67,8 @@ def test_record_not_scraped_is_not_remembered(tmp_path):
     first, _ = open_pipeline(tmp_path)
     first.process_item(make_record())  # no item_scraped: the writer never wrote it
     first.close_spider()
-    second, _ = open_pipeline(tmp_path)
-    assert second.process_item(make_record())["url"].endswith("/a")
+    second, crawler = open_pipeline(tmp_path)
+    assert not unchanged_records(crawler).is_marked(second.process_item(make_record()))
     second.close_spider()
 
 

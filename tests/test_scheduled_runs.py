@@ -93,7 +93,7 @@ def test_broken_template_fails_the_coverage_check_and_exits_1(broken_site, tmp_p
     failures = re.findall(r"ERROR: Health check (\S+) failed: (.*)", run.stderr)
     assert [name for name, _ in failures] == ["coverage/posted_date"]
     message = failures[0][1]
-    assert message.startswith("brief/fields/posted_date / brief/records/written (")
+    assert message.startswith("brief/fields/posted_date / brief/records/found (")
     assert message.endswith(", expected >= 0.95 (BRIEF_MIN_COVERAGE['posted_date'])")
     assert "ERROR: 1 health check(s) failed: exit status 1" in run.stderr
     [path] = run_files(run)
@@ -140,11 +140,12 @@ def test_healthy_run_exits_0_and_writes_its_report_beside_the_run(first_run, own
     assert "INFO: Health checks: " in first_run.stderr
 
 
-def test_second_run_writes_nothing_and_counts_the_unchanged(first_run, own_site):
+def test_second_run_writes_an_empty_delta_exports_everything_and_counts_the_unchanged(first_run, own_site):
     tmp_path = first_run.output_dir.parent
     second = run_crawl(own_site, tmp_path, pipelines=True)
     assert second.returncode == 0, second.stderr[-3000:]
-    assert second.records == []
+    assert urls_in(run_files(second)[-1]) == []  # the run's delta: nothing new
+    assert set(second.urls) == expected_urls(own_site)  # -O: every record the crawl found
     assert second.stat("brief/skipped/unchanged") == len(expected_urls(own_site))
     assert f"skipped {len(expected_urls(own_site))} records unchanged" in second.stderr
     # Conditional requests: every cached page was asked for with its ETag and came back 304.
@@ -170,8 +171,10 @@ def test_a_changed_page_is_the_only_record_written(first_run, own_site):
     finally:
         replace_page(own_site, page.path, body)
     assert third.returncode == 0, third.stderr[-3000:]
-    assert third.urls == [snap.record_url(page, own_site.base_url)]
-    assert third.records[0]["title"] == f"{page.title}, Revised"
+    delta = run_files(third)[-2]  # the refreshed run came after it
+    assert urls_in(delta) == [snap.record_url(page, own_site.base_url)]
+    assert json.loads(delta.read_text(encoding="utf-8"))["title"] == f"{page.title}, Revised"
+    assert set(third.urls) == expected_urls(own_site)  # -O: all of them, the changed one included
     assert third.stat("brief/skipped/unchanged") == len(expected_urls(own_site)) - 1
     assert set(refreshed.urls) == expected_urls(own_site)  # -a refresh=1 writes everything
     assert refreshed.stat("brief/skipped/unchanged") == 0
