@@ -26,6 +26,7 @@ from typing import Any
 
 from brief_scraper.offline_site import OfflineSite
 from brief_scraper.runreport import report_path
+from brief_scraper.runs import run_name
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
@@ -85,7 +86,9 @@ def run_files(out_dir: Path = DEMO_OUTPUT) -> set[Path]:
     """Return the runs the JSONL writer has written so far below *out_dir* for the wilsoncenter spider."""
     runs = (out_dir / "wilsoncenter").glob("*.jsonl")
     return {
-        p for p in runs if not p.is_symlink() and p.name != FALLBACK_FEED_NAME and ".rejected" not in p.name
+        p
+        for p in runs
+        if not p.is_symlink() and p.name != FALLBACK_FEED_NAME and run_name(p.name) is not None
     }
 
 
@@ -122,7 +125,9 @@ def health_line(report: dict[str, Any]) -> str:
 
 
 def summarize(
-    path: Path | None, stats: dict[str, int | str], report: dict[str, Any] | None = None,
+    path: Path | None,
+    stats: dict[str, int | str],
+    report: dict[str, Any] | None = None,
     log_file: Path = LOG_FILE,
 ) -> list[str]:
     """Return the lines of the demo's report."""

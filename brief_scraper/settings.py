@@ -100,6 +100,7 @@ BRIEF_MIN_COVERAGE = {"title": 0.9}  # field -> least share of records found wit
 BRIEF_COVERAGE_MAX_DROP = 0.1  # a field's coverage falling more against the previous run fails it
 BRIEF_COVERAGE_MIN_RECORDS = 10  # coverage is not judged on fewer records found
 EXTENSIONS = {
+    "brief_scraper.datasetupdate.DatasetUpdate": 400,  # <BRIEF_OUTPUT_DIR>/<spider>/dataset.jsonl at close
     "brief_scraper.runreport.RunReport": 500,  # runs the checks, writes <run>.stats.json
 }
 
@@ -116,3 +117,9 @@ ITEM_PIPELINES = {
 }
 BRIEF_OUTPUT_GZIP = False  # True: write <run>.jsonl.gz (one gzip member per record) instead
 BRIEF_RECORD_MAX_BYTES = 1_000_000  # a record still larger once capped is dropped (0: no limit)
+
+# --- the current dataset ----------------------------------------------------------------
+# <BRIEF_OUTPUT_DIR>/<spider>/dataset.jsonl, the newest record per URL over every run, is
+# rewritten atomically when a run closes (brief_scraper/dataset.py).
+BRIEF_DATASET_ENABLED = True
+BRIEF_DATASET_PARQUET = False  # True: also dataset.parquet, typed (needs pyarrow: the 'parquet' extra)

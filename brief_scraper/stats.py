@@ -25,6 +25,7 @@ exception text ever goes into a key: those belong in the log.
 ``brief/skipped/unchanged``            records not in the run's delta file: an earlier run wrote
                                        them as they are (SeenPipeline; feed exports still get
                                        them; ``-a refresh=1`` writes them again)
+``brief/dataset/records``              records in the current dataset after the run (DatasetUpdate)
 ``brief/health/checks``                health checks run when the spider closed (RunReport)
 ``brief/health/failed``                health checks that failed: the crawl exits with status 1
 ``brief/fields/<field>``               records with a non-empty value in an extracted field
@@ -50,6 +51,7 @@ RECORDS_WRITTEN = "brief/records/written"
 RECORDS_FOUND = "brief/records/found"
 DUPLICATES = "brief/duplicates"
 SKIPPED_UNCHANGED = "brief/skipped/unchanged"
+DATASET_RECORDS = "brief/dataset/records"
 HEALTH_CHECKS = "brief/health/checks"
 HEALTH_FAILED = "brief/health/failed"
 DATES_UNPARSED = "brief/dates/unparsed"

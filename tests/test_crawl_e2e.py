@@ -18,6 +18,7 @@ import pytest
 
 from brief_scraper.page import Page
 from brief_scraper.parsing import parse_root
+from brief_scraper.runs import run_files
 from tests.crawl_support import CrawlRun, run_crawl
 
 if TYPE_CHECKING:
@@ -189,7 +190,7 @@ def test_feed_export_and_project_pipelines_agree(
     """-O (Scrapy's feed export) works with the project's pipelines, which write the same records."""
     run = run_crawl(offline_site, tmp_path_factory.mktemp("pipelines"), pipelines=True)
     assert run.returncode == 0, run.stderr[-2000:]
-    written = [p for p in (run.output_dir / "wilsoncenter").glob("*.jsonl") if not p.is_symlink()]
+    written = run_files(run.output_dir / "wilsoncenter")
     assert len(written) == 1
     lines = [json.loads(line) for line in written[0].read_text(encoding="utf-8").splitlines()]
     assert len(run.records) == len(lines) == run.stat("item_scraped_count") > 0

@@ -21,6 +21,7 @@ import pytest
 
 from brief_scraper.offline_site import OfflineSite
 from brief_scraper.runreport import report_path
+from brief_scraper.runs import run_files as run_files_in
 from tests.crawl_support import ROOT, CrawlRun, crawl_command, finish_crawl, run_crawl
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ _DATE_MARKUP = [
 def run_files(run: CrawlRun) -> list[Path]:
     """The run files in the crawl's output folder, oldest first."""
     folder = run.output_dir / "wilsoncenter"
-    return sorted(p for p in folder.glob("*.jsonl") if not p.is_symlink())
+    return run_files_in(folder)
 
 
 def urls_in(path: Path) -> list[str]:

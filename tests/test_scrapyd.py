@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from brief_scraper.runs import run_files
 from tests.crawl_support import ROOT
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ def test_deployed_egg_crawls_the_offline_site_and_writes_its_run(deployed, scrap
     spiders = call(f"{deployed}/listspiders.json?project=brief_scraper")["spiders"]
     assert spiders == ["generic", "wilsoncenter"]
     job = schedule_and_wait(deployed, offline_site, tmp_path)
-    runs = [p for p in (tmp_path / "wilsoncenter").glob("*.jsonl") if not p.is_symlink()]
+    runs = run_files(tmp_path / "wilsoncenter")
     _, home = scrapyd
     log = (home / "logs" / "brief_scraper" / "wilsoncenter" / f"{job['id']}.log").read_text(encoding="utf-8")
     assert len(runs) == 1, log[-3000:]
