@@ -100,6 +100,7 @@ BRIEF_MIN_COVERAGE = {"title": 0.9}  # field -> least share of records found wit
 BRIEF_COVERAGE_MAX_DROP = 0.1  # a field's coverage falling more against the previous run fails it
 BRIEF_COVERAGE_MIN_RECORDS = 10  # coverage is not judged on fewer records found
 EXTENSIONS = {
+    "brief_scraper.archive.PageArchive": 300,  # every fetched page in <spider>/archive/<run>-NNNNN.warc.gz
     "brief_scraper.datasetupdate.DatasetUpdate": 400,  # <BRIEF_OUTPUT_DIR>/<spider>/dataset.jsonl at close
     "brief_scraper.runreport.RunReport": 500,  # runs the checks, writes <run>.stats.json
 }
@@ -117,6 +118,13 @@ ITEM_PIPELINES = {
 }
 BRIEF_OUTPUT_GZIP = False  # True: write <run>.jsonl.gz (one gzip member per record) instead
 BRIEF_RECORD_MAX_BYTES = 1_000_000  # a record still larger once capped is dropped (0: no limit)
+BRIEF_DEDUPE_KEEP = "richer"  # of a URL's records in one run: "richer" (a later one if richer) or "last"
+
+# --- the page archive --------------------------------------------------------------------
+# Every response fetched over the network, with its request, in WARC files beside the runs:
+# <BRIEF_OUTPUT_DIR>/<spider>/archive/<run>-00001.warc.gz (brief_scraper/archive.py).
+BRIEF_ARCHIVE_ENABLED = True
+BRIEF_ARCHIVE_MAX_FILE_MB = 100  # a new file is begun once the current one holds this much
 
 # --- the current dataset ----------------------------------------------------------------
 # <BRIEF_OUTPUT_DIR>/<spider>/dataset.jsonl, the newest record per URL over every run, is

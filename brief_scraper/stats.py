@@ -26,6 +26,12 @@ exception text ever goes into a key: those belong in the log.
                                        them as they are (SeenPipeline; feed exports still get
                                        them; ``-a refresh=1`` writes them again)
 ``brief/dataset/records``              records in the current dataset after the run (DatasetUpdate)
+``brief/archive/responses``            responses kept in the run's WARC files (PageArchive)
+``brief/archive/cached``               responses from the HTTP cache, not archived again
+``brief/archive/files``                WARC files the run wrote; ``brief/archive/bytes``: their size
+``brief/reextract/pages``              archived HTML pages re-extracted (``scrapy reextract``)
+``brief/reextract/skipped/not_html``   archived responses not extracted: not a 200, not HTML
+``brief/reextract/cut_files``          WARC files that ended in a record cut short (read up to it)
 ``brief/health/checks``                health checks run when the spider closed (RunReport)
 ``brief/health/failed``                health checks that failed: the crawl exits with status 1
 ``brief/fields/<field>``               records with a non-empty value in an extracted field
@@ -52,6 +58,13 @@ RECORDS_FOUND = "brief/records/found"
 DUPLICATES = "brief/duplicates"
 SKIPPED_UNCHANGED = "brief/skipped/unchanged"
 DATASET_RECORDS = "brief/dataset/records"
+ARCHIVE_RESPONSES = "brief/archive/responses"
+ARCHIVE_CACHED = "brief/archive/cached"
+ARCHIVE_FILES = "brief/archive/files"
+ARCHIVE_BYTES = "brief/archive/bytes"
+REEXTRACT_PAGES = "brief/reextract/pages"
+REEXTRACT_NOT_HTML = "brief/reextract/skipped/not_html"
+REEXTRACT_CUT_FILES = "brief/reextract/cut_files"
 HEALTH_CHECKS = "brief/health/checks"
 HEALTH_FAILED = "brief/health/failed"
 DATES_UNPARSED = "brief/dates/unparsed"
