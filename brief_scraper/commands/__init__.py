@@ -1,1 +1,2 @@
-"""Scrapy commands of the project (``COMMANDS_MODULE``): ``crawl`` checks spider arguments first."""
+"""Scrapy commands of the project (``COMMANDS_MODULE``): ``crawl`` checks spider arguments first;
+``reextract`` extracts archived pages again."""
