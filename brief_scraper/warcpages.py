@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from pathlib import Path
 
+    from warcio.recordloader import ArcWARCRecord
+
 logger = logging.getLogger(__name__)
 
 PAGE_HEADER = "Brief-Page"  # a WARC header of ours: "1" for a response the spider extracted
@@ -96,6 +98,13 @@ def is_html_page(page: ArchivedPage) -> bool:
     return page.content_type is None or "html" in page.content_type.lower()
 
 
+def _cut_short(record: ArcWARCRecord) -> bool:
+    """Return whether the record's block ended before the length its header gives."""
+    raw = record.raw_stream
+    raw.read()  # whatever the decoded body left (a chunked body's last CRLF...)
+    return getattr(raw, "limit", 0) > 0
+
+
 def read_pages(paths: Iterable[Path], progress: ReadProgress | None = None) -> Iterator[ArchivedPage]:
     """Yield the HTTP responses kept in the WARC files *paths*, in order.
 
@@ -121,6 +130,8 @@ def read_pages(paths: Iterable[Path], progress: ReadProgress | None = None) -> I
                     except ValueError:
                         status = 0
                     body = record.content_stream().read()
+                    if _cut_short(record):
+                        raise EOFError("the last record is cut short")
                     marked = record.rec_headers.get_header(PAGE_HEADER)
                     yield ArchivedPage(
                         url, status, record.http_headers.get_header("Content-Type"), body,
