@@ -83,7 +83,7 @@ class ArchiveSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Any:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.extractor = Extractor.from_crawler(crawler)
-        spider.progress_seconds = crawler.settings.getfloat("BRIEF_REEXTRACT_PROGRESS_SECONDS", 10.0)
+        spider.progress_seconds = crawler.settings.getfloat("BRIEF_REEXTRACT_PROGRESS_SECONDS")
         return spider
 
     async def start(self) -> AsyncIterator[dict[str, Any]]:

@@ -7,7 +7,8 @@ Per-site delays live in each spider's ``custom_settings``; ``-s DOWNLOAD_DELAY=0
 -s AUTOTHROTTLE_ENABLED=0`` turns them off for a local mirror.
 Scheduled runs: health checks when a run closes (a failure makes ``scrapy crawl`` exit 1),
 a run report beside each run, and incremental runs (HTTP cache with conditional requests,
-a seen-store): see the README, "Scheduled runs".
+a seen-store): see the README, "Scheduled runs". Runs over time: the page archive (WARC),
+the current dataset, re-extraction: see the README, "Pipelines: where runs are written".
 """
 
 from scrapy.settings import default_settings as _scrapy_defaults
@@ -131,3 +132,6 @@ BRIEF_ARCHIVE_MAX_FILE_MB = 100  # a new file is begun once the current one hold
 # rewritten atomically when a run closes (brief_scraper/dataset.py).
 BRIEF_DATASET_ENABLED = True
 BRIEF_DATASET_PARQUET = False  # True: also dataset.parquet, typed (needs pyarrow: the 'parquet' extra)
+
+# --- re-extraction (scrapy reextract: brief_scraper/reextract.py) -------------------------
+BRIEF_REEXTRACT_PROGRESS_SECONDS = 10  # log pages done, pages/s and time left this often
