@@ -47,6 +47,7 @@ test: lint
 # 2 cores. Smaller crawls: make bench CRAWL_PAGES=500 MEMORY_PAGES=500,2000
 CRAWL_PAGES ?= 2000
 MEMORY_PAGES ?= 1000,10000
+REEXTRACT_PAGES ?= 4000
 bench: $(STAMP)
 	$(BIN)/python benchmarks/extract_speed.py
 	$(BIN)/python benchmarks/extract_floor.py
@@ -55,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/pipeline_speed.py
 	$(BIN)/python benchmarks/crawl_throughput.py --pages $(CRAWL_PAGES)
 	$(BIN)/python benchmarks/crawl_memory.py --pages $(MEMORY_PAGES)
+	$(BIN)/python benchmarks/reextract.py --pages $(REEXTRACT_PAGES)
 
 clean:
 	rm -rf $(VENV) $(SCRAPYD_VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -50,9 +50,9 @@ def write_archive(folder: Path, site: LocalSite) -> tuple[list[Path], list[tuple
     date = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     for n, path in enumerate(site.paths()):
         body, url = site.page(n), f"{ORIGIN}{path}"
-        files.write(Exchange(url=url, method="GET", request_headers=[("User-Agent", "bench")], request_body=b"",
-                             status=200, protocol="HTTP/1.1", response_headers=HEADERS, body=body,
-                             ip_address="127.0.0.1", date=date, is_page=True))  # fmt: skip
+        files.write(Exchange(url=url, method="GET", request_headers=[("User-Agent", "bench")],
+                             request_body=b"", status=200, protocol="HTTP/1.1", response_headers=HEADERS,
+                             body=body, ip_address="127.0.0.1", date=date, is_page=True))  # fmt: skip
         pages.append((body, url))
     files.close()
     return sorted(folder.glob("*.warc.gz")), pages
@@ -80,6 +80,10 @@ def time_reextract(warcs: list[Path], jobs: int, workdir: Path) -> tuple[float, 
     return pages / seconds.total_seconds(), pages, done.returncode
 
 
+def verdict(met: bool) -> str:
+    return "MET" if met else "MISSED"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=2000)
@@ -101,24 +105,17 @@ def main() -> None:
                 if done != len(pages) or status != 0:
                     problems.append(f"-j {jobs}: {done} of {len(pages)} pages, exit status {status}")
     a, o, m = (statistics.median(x) for x in (alone, one, many))
-    print(
-        f"{len(pages)} pages, {len(warcs)} WARC file(s), {archive_bytes / len(pages):,.0f} bytes a page archived"
-    )
-    print(
-        f"  extract() alone, in memory       {a:7.0f} pages/s   (rounds: {', '.join(f'{x:.0f}' for x in alone)})"
-    )
-    print(
-        f"  scrapy reextract -j 1            {o:7.0f} pages/s   (rounds: {', '.join(f'{x:.0f}' for x in one)})"
-    )
-    print(
-        f"  scrapy reextract -j {cores:<2}           {m:7.0f} pages/s   (rounds: {', '.join(f'{x:.0f}' for x in many)})"
-    )
-    print(
-        f"  -j 1 / extract() alone           {o / a:7.2f}x   target >= 0.80x   {'MET' if o / a >= 0.8 else 'MISSED'}"
-    )
-    print(
-        f"  -j {cores} / -j 1                     {m / o:7.2f}x   target >= 1.70x   {'MET' if m / o >= 1.7 else 'MISSED'}"
-    )
+    rounds = {name: ", ".join(f"{x:.0f}" for x in figures) for name, figures in
+              (("alone", alone), ("one", one), ("many", many))}  # fmt: skip
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    per_page = archive_bytes / len(pages)
+    print(f"{len(pages)} pages, {len(warcs)} WARC file(s), {per_page:,.0f} bytes a page archived")
+    print(f"load average at the end: {load} (other processes share the cores)")
+    print(f"  extract() alone, in memory   {a:7.0f} pages/s   (rounds: {rounds['alone']})")
+    print(f"  scrapy reextract -j 1        {o:7.0f} pages/s   (rounds: {rounds['one']})")
+    print(f"  scrapy reextract -j {cores:<2}       {m:7.0f} pages/s   (rounds: {rounds['many']})")
+    print(f"  -j 1 / extract() alone       {o / a:7.2f}x   target >= 0.80x   {verdict(o / a >= 0.8)}")
+    print(f"  -j {cores} / -j 1                 {m / o:7.2f}x   target >= 1.70x   {verdict(m / o >= 1.7)}")
     for problem in problems:
         print(f"PROBLEM: {problem}")
     if problems:

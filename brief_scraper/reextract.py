@@ -11,7 +11,9 @@ a crawl's, so the re-extraction writes a run, its report and the dataset as a cr
   handlers of every network scheme, so even a stray request could not leave the machine.
 - Every core: ``extract()`` runs in ``BRIEF_EXTRACT_WORKERS`` worker processes
   (``brief_scraper.workers``), a few pages in flight per worker, while this process reads
-  the archive and runs the pipelines; records are yielded in archive order.
+  the archive and runs the pipelines, and extracts a page itself whenever the workers hold
+  as many as they may (so ``-j N`` is this process and N - 1 workers, N processes on N
+  cores, not N + 1); records are yielded in archive order.
 - Several responses of one URL (the same page archived by several runs): the last one read
   wins (``BRIEF_DEDUPE_KEEP = "last"``); give the files oldest first, as a shell glob of our
   archive names does.
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy import Spider
 
+from brief_scraper.extraction import extract
 from brief_scraper.stats import REEXTRACT_CUT_FILES, REEXTRACT_NOT_HTML, REEXTRACT_PAGES
 from brief_scraper.warcpages import ReadProgress, is_html_page, read_pages
 from brief_scraper.workers import Extractor
@@ -90,15 +93,22 @@ class ArchiveSpider(Spider):
         """Read the archive, extract every HTML page, yield the records in archive order."""
         stats = self.crawler.stats
         progress = ReadProgress()
-        window = IN_FLIGHT_PER_WORKER * max(1, self.extractor.size)
-        pending: deque[asyncio.Future[dict[str, Any] | None]] = deque()
+        window = IN_FLIGHT_PER_WORKER * self.extractor.size  # pages the workers hold at most
+        pending: deque[asyncio.Future[dict[str, Any] | None]] = deque()  # in archive order
+        at_workers = 0
         started = last_logged = time.monotonic()
         for page in read_pages(self.warc_files, progress):
             if not is_html_page(page):
                 stats.inc_value(REEXTRACT_NOT_HTML)
                 continue
-            pending.append(asyncio.ensure_future(self.extractor.extract(page.body, page.url)))
-            if len(pending) >= window:
+            if window:
+                await asyncio.sleep(0)  # the loop reads the workers' answers, sends them pages
+            at_workers = sum(not future.done() for future in pending)
+            if at_workers < window:
+                pending.append(asyncio.ensure_future(self.extractor.extract(page.body, page.url)))
+            else:  # the workers are busy: this process, an extractor too, takes the page
+                pending.append(_done(extract(page.body, page.url)))
+            while pending and (pending[0].done() or len(pending) > window + 1):
                 record = await pending.popleft()
                 if record is not None:
                     yield self._counted(record)
@@ -132,6 +142,13 @@ class ArchiveSpider(Spider):
             {"pages": self.pages, "rate": self.pages / elapsed if elapsed else 0.0, "share": 100 * share,
              "left": format_seconds(left)},
         )  # fmt: skip
+
+
+def _done(record: dict[str, Any]) -> asyncio.Future[dict[str, Any] | None]:
+    """Return a future that already holds *record*."""
+    future: asyncio.Future[dict[str, Any] | None] = asyncio.get_running_loop().create_future()
+    future.set_result(record)
+    return future
 
 
 def archive_spider(spidercls: type[Spider]) -> type[ArchiveSpider]:

@@ -9,10 +9,11 @@ Reads WARC files (the page archive's, or any other tool's: wget, warcio's ``capt
 a Common Crawl segment), runs ``extract()`` on every HTML response, passes the records through
 the item pipelines and health checks of the spider named by ``--spider`` (by default the one
 whose ``<spider>/archive/`` folder the files are in), and writes a run, its report and the
-dataset as a crawl of that spider would. ``-j N`` extracts in N processes (default: one per
-core; ``-j 1``: all in this one). ``-o``/``-O`` feed exports and ``-s`` settings work as for
-``scrapy crawl``. Nothing is requested over the network (``brief_scraper/reextract.py``).
-Exit status as ``scrapy crawl``'s: 1 when a health check failed, 2 for a usage error.
+dataset as a crawl of that spider would. ``-j N`` extracts in N processes, this one and N - 1
+workers (default: one per core; ``-j 1``: all in this one). ``-o``/``-O`` feed exports and
+``-s`` settings work as for ``scrapy crawl``. Nothing is requested over the network
+(``brief_scraper/reextract.py``). Exit status as ``scrapy crawl``'s: 1 when a health check failed, 2 for
+a usage error.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class Command(BaseRunSpiderCommand):
         if jobs < 1:
             raise UsageError(f"-j: {jobs} is not a number of processes (1 or more)", print_help=False)
         assert self.settings is not None
-        self.settings.set("BRIEF_EXTRACT_WORKERS", jobs if jobs > 1 else 0, priority="cmdline")
+        self.settings.set("BRIEF_EXTRACT_WORKERS", jobs - 1, priority="cmdline")  # and this process
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         """Check the files and the spider, re-extract, and set the exit status."""
