@@ -235,9 +235,9 @@ def arrow_schema() -> Any:
             return pa.int64()
         if "array" in types:
             return pa.list_(arrow(spec.get("items", {})))
-        if "object" in types and "properties" in spec:
-            return pa.struct([(name, arrow(sub)) for name, sub in spec["properties"].items()])
-        if "object" in types:
+        if "object" in types and spec.get("additionalProperties") is False:  # fixed keys: a struct
+            return pa.struct([(name, arrow(sub)) for name, sub in spec.get("properties", {}).items()])
+        if "object" in types:  # any keys (provenance: field -> layer, and design)
             return pa.map_(pa.string(), pa.string())
         return pa.string()
 

@@ -4,7 +4,8 @@
 a project spider: a spider with that spider's name and settings (so its output folder, its
 seen-store and its coverage rules) whose ``start()`` reads the files
 (``brief_scraper.warcpages``), runs ``extract()`` on every HTML response with the current
-code, and yields the records. They go through the same item pipelines and health checks as
+code (with the archived ``Content-Type``, whose charset decodes the page as in the crawl), and
+yields the records. They go through the same item pipelines and health checks as
 a crawl's, so the re-extraction writes a run, its report and the dataset as a crawl would.
 
 - Nothing is requested: the spider yields no request, and its settings remove the download
@@ -105,9 +106,11 @@ class ArchiveSpider(Spider):
                 await asyncio.sleep(0)  # the loop reads the workers' answers, sends them pages
             at_workers = sum(not future.done() for future in pending)
             if at_workers < window:
-                pending.append(asyncio.ensure_future(self.extractor.extract(page.body, page.url)))
+                pending.append(
+                    asyncio.ensure_future(self.extractor.extract(page.body, page.url, page.content_type))
+                )
             else:  # the workers are busy: this process, an extractor too, takes the page
-                pending.append(_done(extract(page.body, page.url)))
+                pending.append(_done(extract(page.body, page.url, page.content_type)))
             while pending and (pending[0].done() or len(pending) > window + 1):
                 record = await pending.popleft()
                 if record is not None:
