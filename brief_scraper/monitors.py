@@ -20,8 +20,9 @@ setting (project default)           the run fails when
                                     unchanged ones included) is below its share, e.g.
                                     ``{"title": 1.0, "posted_date": 0.95}``; spiders set
                                     their own in ``custom_settings``
-``BRIEF_COVERAGE_MAX_DROP`` (0.1)   a field's coverage fell by more than this share against
-                                    the previous run (its report ``<run>.stats.json``)
+``BRIEF_COVERAGE_MAX_DROP`` (0.1)   the coverage of a field of ``BRIEF_MIN_COVERAGE`` fell by
+                                    more than this share against the previous run (its
+                                    report ``<run>.stats.json``)
 ``BRIEF_COVERAGE_MIN_RECORDS`` (10) (coverage is not judged on fewer records found)
 ==================================  =========================================================
 
@@ -278,7 +279,11 @@ def coverage_monitor(field: str) -> type[FieldCoverageMonitor]:
 
 
 class CoverageDropMonitor(FieldCoverageMonitor):
-    """A field's coverage did not fall much against the previous run (one monitor per field).
+    """A field's coverage did not fall much against the previous run (one monitor per rule).
+
+    Only the fields of the coverage rules are judged: a field found on a third of the pages
+    (a series) moves with the pages a run happens to find, while a field the spider's owner
+    set a rule for is one whose fall means a broken selector, even above its floor.
 
     The previous run (``brief_scraper.history.previous_run``) comes in the suite's data as
     ``previous_run``; without one (a first run) the check is skipped.
@@ -320,8 +325,8 @@ class HealthCheckSuite(MonitorSuite):
     """brief-scraper's health checks: records, errors, invalid records, lost pages, finish reason,
     coverage.
 
-    The coverage monitors follow ``BRIEF_MIN_COVERAGE``: one per field it names; a coverage
-    drop monitor judges every extracted field against the previous run. To add
+    The coverage monitors follow ``BRIEF_MIN_COVERAGE``: for each field it names, one judges
+    the share of records with a value, one its fall against the previous run. To add
     Spidermon actions (Slack, e-mail...), subclass this suite, list them in
     ``monitors_failed_actions``, and name the subclass in ``BRIEF_HEALTH_SUITE``.
     """
@@ -335,7 +340,6 @@ class HealthCheckSuite(MonitorSuite):
         if crawler is not None:
             for field in coverage_rules(crawler.settings):
                 self.add_monitor(coverage_monitor(field))
-            for field in EXTRACTED_FIELDS:
                 self.add_monitor(coverage_drop_monitor(field))
 
 

@@ -189,7 +189,9 @@ def test_coverage_drop_against_the_previous_run(tmp_path, before, now, max_drop,
     write_report(
         folder, "20261127T090000Z", {"brief/records/found": before[1], "brief/fields/summary": before[0]}
     )
-    crawler = make_crawler({**PROJECT, "BRIEF_COVERAGE_MAX_DROP": max_drop})
+    crawler = make_crawler(
+        {**PROJECT, "BRIEF_COVERAGE_MAX_DROP": max_drop, "BRIEF_MIN_COVERAGE": {"summary": 0.0}}
+    )
     for key, value in {**HEALTHY, "brief/records/found": now[1], "brief/fields/summary": now[0]}.items():
         crawler.stats.set_value(key, value)
     checks = {c.name: c for c in run_checks(crawler, HealthCheckSuite, folder / "20261128T090000Z.jsonl")}
@@ -203,7 +205,7 @@ def test_coverage_drop_message_gives_both_figures_and_compares_with_the_newest_e
     write_report(
         folder, "20261129T090000Z", {"brief/records/found": 30, "brief/fields/posted_date": 0}
     )  # later
-    crawler = make_crawler(PROJECT)
+    crawler = make_crawler({**PROJECT, "BRIEF_MIN_COVERAGE": {"posted_date": 0.2}})
     for key, value in {**HEALTHY, "brief/records/found": 33, "brief/fields/posted_date": 9}.items():
         crawler.stats.set_value(key, value)
     checks = {c.name: c for c in run_checks(crawler, HealthCheckSuite, folder / "20261128T090000Z.jsonl")}
@@ -221,3 +223,10 @@ def test_coverage_drop_is_skipped_on_a_first_run(tmp_path):
         crawler.stats.set_value(key, value)
     checks = {c.name: c for c in run_checks(crawler, HealthCheckSuite, tmp_path / "20261128T090000Z.jsonl")}
     assert {c.status for name, c in checks.items() if name.startswith("coverage_drop/")} == {"skipped"}
+
+
+def test_coverage_drop_is_judged_on_the_fields_of_the_coverage_rules():
+    checks = checks_of(HEALTHY, BRIEF_MIN_COVERAGE={"title": 1.0, "download_url": 0.5})
+    assert sorted(name for name in checks if name.startswith("coverage_drop/")) == [
+        "coverage_drop/download_url", "coverage_drop/title",
+    ]  # fmt: skip
