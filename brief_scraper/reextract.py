@@ -14,16 +14,20 @@ a crawl's, so the re-extraction writes a run, its report and the dataset as a cr
   (``brief_scraper.workers``), a few pages in flight per worker, while this process reads
   the archive and runs the pipelines, and extracts a page itself whenever the workers hold
   as many as they may (so ``-j N`` is this process and N - 1 workers, N processes on N
-  cores, not N + 1); records are yielded in archive order.
-- Several responses of one URL (the same page archived by several runs): the last one read
-  wins (``BRIEF_DEDUPE_KEEP = "last"``); give the files oldest first, as a shell glob of our
-  archive names does.
+  cores, not N + 1); records are yielded in the order the pages were read.
+- Several responses of one URL (the same page archived by several runs): the newest wins.
+  Files are read newest first, taking the order they are given in as oldest first (a shell
+  glob of our archive's names is), and a page whose URL a newer file gave already is passed
+  over (``brief/reextract/skipped/older``), before it costs an extraction; so is a record
+  whose canonical URL a newer file gave (the page fetched at another URL). Within one file
+  the first response of a URL counts.
 - Progress is logged every ``BRIEF_REEXTRACT_PROGRESS_SECONDS`` (default 10): pages done,
   pages/s, the share of the archive read and the time left at that pace.
 
 It lives here, not in ``spiders/``: it is no spider of its own to list or schedule, but a
 form every project spider takes. Stats: ``brief/reextract/pages``,
-``brief/reextract/skipped/not_html``, ``brief/reextract/cut_files``.
+``brief/reextract/skipped/not_html``, ``brief/reextract/skipped/older``,
+``brief/reextract/cut_files``.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from scrapy import Spider
 
 from brief_scraper.extraction import extract
-from brief_scraper.stats import REEXTRACT_CUT_FILES, REEXTRACT_NOT_HTML, REEXTRACT_PAGES
+from brief_scraper.stats import REEXTRACT_CUT_FILES, REEXTRACT_NOT_HTML, REEXTRACT_OLDER, REEXTRACT_PAGES
 from brief_scraper.warcpages import ReadProgress, is_html_page, read_pages
 from brief_scraper.workers import Extractor
 
@@ -55,7 +59,6 @@ ARCHIVE_SETTINGS: dict[str, Any] = {
     "HTTPCACHE_ENABLED": False,
     "ROBOTSTXT_OBEY": False,
     "DOWNLOAD_HANDLERS": {"http": None, "https": None, "ftp": None, "s3": None, "data": None},
-    "BRIEF_DEDUPE_KEEP": "last",
     "LOGSTATS_INTERVAL": 0,  # pages, not requests: this spider logs its own progress
 }
 
@@ -82,6 +85,7 @@ class ArchiveSpider(Spider):
         self.warc_files = tuple(Path(path) for path in warc_files)
         self.refresh = str(refresh).lower() in ("1", "true", "yes")  # read by pipelines.seen.SeenPipeline
         self.pages = 0
+        self._canonical: set[Any] = set()  # canonical URLs of the records yielded
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Any:
@@ -91,17 +95,23 @@ class ArchiveSpider(Spider):
         return spider
 
     async def start(self) -> AsyncIterator[dict[str, Any]]:
-        """Read the archive, extract every HTML page, yield the records in archive order."""
+        """Read the archive newest file first, extract every HTML page not given by a newer file,
+        and yield the records in the order read."""
         stats = self.crawler.stats
         progress = ReadProgress()
         window = IN_FLIGHT_PER_WORKER * self.extractor.size  # pages the workers hold at most
         pending: deque[asyncio.Future[dict[str, Any] | None]] = deque()  # in archive order
         at_workers = 0
+        extracted: set[str] = set()  # URLs a newer file gave already
         started = last_logged = time.monotonic()
-        for page in read_pages(self.warc_files, progress):
+        for page in read_pages(reversed(self.warc_files), progress):
             if not is_html_page(page):
                 stats.inc_value(REEXTRACT_NOT_HTML)
                 continue
+            if page.url in extracted:
+                stats.inc_value(REEXTRACT_OLDER)
+                continue
+            extracted.add(page.url)
             if window:
                 await asyncio.sleep(0)  # the loop reads the workers' answers, sends them pages
             at_workers = sum(not future.done() for future in pending)
@@ -113,15 +123,15 @@ class ArchiveSpider(Spider):
                 pending.append(_done(extract(page.body, page.url, page.content_type)))
             while pending and (pending[0].done() or len(pending) > window + 1):
                 record = await pending.popleft()
-                if record is not None:
-                    yield self._counted(record)
+                if self._is_new(record):
+                    yield record
             if time.monotonic() - last_logged >= self.progress_seconds:
                 last_logged = time.monotonic()
                 self._log_progress(progress, last_logged - started)
         while pending:
             record = await pending.popleft()
-            if record is not None:
-                yield self._counted(record)
+            if self._is_new(record):
+                yield record
         if progress.cut_files:
             stats.set_value(REEXTRACT_CUT_FILES, len(progress.cut_files))
         elapsed = time.monotonic() - started
@@ -131,10 +141,18 @@ class ArchiveSpider(Spider):
              "rate": self.pages / elapsed if elapsed else 0.0},
         )  # fmt: skip
 
-    def _counted(self, record: dict[str, Any]) -> dict[str, Any]:
+    def _is_new(self, record: dict[str, Any] | None) -> bool:
+        """Count a record to yield; pass over one whose canonical URL a newer file gave (the
+        same page fetched at another URL: another host name, a redirect's source)."""
+        if record is None:
+            return False
         self.pages += 1
         self.crawler.stats.inc_value(REEXTRACT_PAGES)
-        return record
+        if record.get("url") in self._canonical:
+            self.crawler.stats.inc_value(REEXTRACT_OLDER)
+            return False
+        self._canonical.add(record.get("url"))
+        return True
 
     def _log_progress(self, progress: ReadProgress, elapsed: float) -> None:
         share = progress.share

@@ -119,7 +119,6 @@ ITEM_PIPELINES = {
 }
 BRIEF_OUTPUT_GZIP = False  # True: write <run>.jsonl.gz (one gzip member per record) instead
 BRIEF_RECORD_MAX_BYTES = 1_000_000  # a record still larger once capped is dropped (0: no limit)
-BRIEF_DEDUPE_KEEP = "richer"  # of a URL's records in one run: "richer" (a later one if richer) or "last"
 
 # --- the page archive --------------------------------------------------------------------
 # Every response fetched over the network, with its request, in WARC files beside the runs:

@@ -31,6 +31,7 @@ exception text ever goes into a key: those belong in the log.
 ``brief/archive/files``                WARC files the run wrote; ``brief/archive/bytes``: their size
 ``brief/reextract/pages``              archived HTML pages re-extracted (``scrapy reextract``)
 ``brief/reextract/skipped/not_html``   archived responses not extracted: not a 200, not HTML
+``brief/reextract/skipped/older``      archived pages not extracted: a newer file had their URL
 ``brief/reextract/cut_files``          WARC files that ended in a record cut short (read up to it)
 ``brief/health/checks``                health checks run when the spider closed (RunReport)
 ``brief/health/failed``                health checks that failed: the crawl exits with status 1
@@ -64,6 +65,7 @@ ARCHIVE_FILES = "brief/archive/files"
 ARCHIVE_BYTES = "brief/archive/bytes"
 REEXTRACT_PAGES = "brief/reextract/pages"
 REEXTRACT_NOT_HTML = "brief/reextract/skipped/not_html"
+REEXTRACT_OLDER = "brief/reextract/skipped/older"
 REEXTRACT_CUT_FILES = "brief/reextract/cut_files"
 HEALTH_CHECKS = "brief/health/checks"
 HEALTH_FAILED = "brief/health/failed"

@@ -6,10 +6,6 @@ A later duplicate is dropped (:class:`DuplicateRecord`) unless it is richer (mor
 fields) than the record kept; then it is passed on too, after the ``record_replaced`` signal,
 and JsonlWriterPipeline removes the superseded line when the run closes. Until then (and in
 the ``.part`` of a killed run) the later line for a URL is the one that counts.
-
-Setting ``BRIEF_DEDUPE_KEEP``: ``"richer"`` (default, as above) or ``"last"``: every later
-record of a URL replaces the one kept. Re-extraction (``scrapy reextract``) keeps the last,
-so that of several archived responses of a page, the newest one's record is the run's.
 """
 
 from __future__ import annotations
@@ -32,8 +28,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-KEEP_CHOICES = ("richer", "last")
-
 
 class DuplicateRecord(DropItem):
     """A record with the same canonical URL, and at least as rich, was kept instead."""
@@ -52,19 +46,15 @@ class DedupePipeline:
     Runs after NormalizePipeline, so ``url`` is already canonical.
     """
 
-    def __init__(self, stats: StatsCollector, signals: SignalManager, keep_last: bool = False) -> None:
+    def __init__(self, stats: StatsCollector, signals: SignalManager) -> None:
         self.stats = stats
         self.signals = signals
-        self.keep_last = keep_last
         self._richness: dict[bytes, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        keep = crawler.settings.get("BRIEF_DEDUPE_KEEP") or "richer"
-        if keep not in KEEP_CHOICES:
-            raise ValueError(f"BRIEF_DEDUPE_KEEP: {keep!r} is not one of {', '.join(KEEP_CHOICES)}")
-        return cls(crawler.stats, crawler.signals, keep_last=keep == "last")
+        return cls(crawler.stats, crawler.signals)
 
     def process_item(self, item: Any) -> Any:
         record = ItemAdapter(item)
@@ -76,9 +66,9 @@ class DedupePipeline:
             self._richness[key] = rich
             return item
         self.stats.inc_value(DUPLICATES)
-        if rich > kept or self.keep_last:
+        if rich > kept:
             self._richness[key] = rich
-            logger.debug("a later record for %(url)s replaces the one kept", {"url": url})
+            logger.debug("a richer record for %(url)s replaces the one kept", {"url": url})
             self.signals.send_catch_log(signal=record_replaced, url=url)
             return item
         self.stats.inc_value(dropped_key(DuplicateRecord.reason))

@@ -71,20 +71,3 @@ def test_a_poorer_record_after_a_replacement_is_dropped(pipe, crawler, replaced)
 def test_richness_counts_extracted_fields_with_a_value():
     record = make_record(summary="S", topics=["t"], downloads=[], language=None)
     assert richness(record) == 3  # title, summary, topics: url, source, provenance do not count
-
-
-def test_keep_last_replaces_with_every_later_record_of_a_url():
-    crawler = make_crawler({"BRIEF_DEDUPE_KEEP": "last"})
-    replaced = []
-    crawler.signals.connect(lambda url: replaced.append(url), signal=record_replaced, weak=False)
-    pipe = build_from_crawler(DedupePipeline, crawler)
-    rich = make_record(summary="S", excerpt="E")
-    pipe.process_item(rich)
-    later = make_record()  # poorer, but later: re-extraction's newest archived response
-    assert pipe.process_item(later) is later
-    assert replaced == [later["url"]]
-
-
-def test_unknown_keep_rule_is_refused_naming_the_setting():
-    with pytest.raises(ValueError, match="BRIEF_DEDUPE_KEEP: 'first' is not one of richer, last"):
-        build_from_crawler(DedupePipeline, make_crawler({"BRIEF_DEDUPE_KEEP": "first"}))

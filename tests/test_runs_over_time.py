@@ -184,6 +184,21 @@ def test_the_archive_of_a_crawl_reextracts_to_the_records_the_crawl_wrote(two_ru
     assert len(jsonl(tmp_path / "output" / "wilsoncenter" / DATASET_NAME)) == len(first.records)
 
 
+def test_the_whole_archive_reextracts_each_page_once_in_its_newest_version(
+    two_runs, site, changed_page, tmp_path
+):
+    _, second = two_runs
+    archive = sorted((folder_of(second) / "archive").glob("*.warc.gz"))  # oldest first, as a glob gives
+    done = reextract(tmp_path, archive, "-j", "1")  # the spider: the one whose archive/ folder it is
+    assert done.returncode == 0, done.stderr[-3000:]
+    records = jsonl(tmp_path / "records.jsonl")
+    assert sorted(r["url"] for r in records) == sorted(expected_urls(site))  # once each
+    changed_url = site.snapshot.record_url(changed_page, site.base_url)
+    assert next(r for r in records if r["url"] == changed_url)["title"] == f"{changed_page.title}, Revised"
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    assert stats["brief/reextract/skipped/older"] >= 1  # the first run's version of the page
+
+
 def test_a_warc_written_by_warcio_capture_http_reextracts_too(two_runs, site, tmp_path):
     first, _ = two_runs
     snap = site.snapshot

@@ -97,9 +97,9 @@ class Command(BaseRunSpiderCommand):
         try:
             spidercls = self.crawler_process.spider_loader.load(name)
         except KeyError:
-            raise UsageError(
-                f"no spider named {name!r} (`scrapy list` names them)", print_help=False
-            ) from None
+            where = "" if opts.spider else f" (the files are in {name}/archive/; give --spider NAME)"
+            message = f"no spider named {name!r}{where}: `scrapy list` names them"
+            raise UsageError(message, print_help=False) from None
         crawler = self.crawler_process.create_crawler(archive_spider(spidercls))
         self.crawler_process.crawl(crawler, warc_files=paths, **opts.spargs)
         self.crawler_process.start()
