@@ -258,8 +258,9 @@ def write_parquet(path: Path, records: Iterable[dict[str, Any]]) -> None:
     rows = []
     for record in records:
         row = {name: record.get(name) for name in schema.names}
-        if isinstance(row.get("provenance"), dict):
-            row["provenance"] = list(row["provenance"].items())
+        provenance = row.get("provenance")
+        if isinstance(provenance, dict):
+            row["provenance"] = list(provenance.items())
         rows.append(row)
     table = pa.Table.from_pylist(rows, schema=schema)
     fresh = path.with_name(f".{path.name}.{os.getpid()}.tmp")
