@@ -112,7 +112,7 @@ class ArchiveSpider(Spider):
                 stats.inc_value(REEXTRACT_OLDER)
                 continue
             extracted.add(page.url)
-            if window:
+            if window and not (pending and pending[0].done()):  # else the yield below gives it a turn
                 await asyncio.sleep(0)  # the loop reads the workers' answers, sends them pages
             at_workers = sum(not future.done() for future in pending)
             if at_workers < window:
