@@ -19,7 +19,8 @@ Written atomically: a temporary file in the same folder, fsync'ed, then ``os.rep
 the old one (and the folder fsync'ed), so a reader sees the old dataset or the new one,
 never half of one, and a crash while writing loses nothing. ``dataset.parquet`` (pyarrow,
 typed after ``schema.json``: text as strings, lists as lists of structs, ``provenance`` as a
-map) is written the same way when asked (``BRIEF_DATASET_PARQUET``, or ``--parquet``).
+map of text, its ``capped`` object as JSON) is written the same way when asked
+(``BRIEF_DATASET_PARQUET``, or ``--parquet``).
 
 Memory: the newest line of each URL is held while the dataset is built (about the size of
 the dataset file). Pure: no Scrapy.
@@ -217,7 +218,8 @@ def arrow_schema() -> Any:
 
     Text is ``string``; ``schema_version`` is ``int64``; ``series`` is a struct, ``programs``,
     ``authors`` and ``downloads`` lists of structs, ``topics`` a list of strings, and
-    ``provenance`` a map from field to layer.
+    ``provenance`` a map from field to layer (and ``design``; ``capped``, an object, as its
+    JSON text).
     """
     import pyarrow as pa  # optional: only this writer needs it (the 'parquet' extra)
 
@@ -259,8 +261,11 @@ def write_parquet(path: Path, records: Iterable[dict[str, Any]]) -> None:
     for record in records:
         row = {name: record.get(name) for name in schema.names}
         provenance = row.get("provenance")
-        if isinstance(provenance, dict):
-            row["provenance"] = list(provenance.items())
+        if isinstance(provenance, dict):  # a map of text: an object in it (capped) goes as JSON
+            row["provenance"] = [
+                (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+                for key, value in provenance.items()
+            ]
         rows.append(row)
     table = pa.Table.from_pylist(rows, schema=schema)
     fresh = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -158,3 +158,12 @@ def test_parquet_dataset_has_the_schema_types(history):
         f"SELECT url, provenance['title'] FROM '{history / PARQUET_NAME}' ORDER BY url"
     ).fetchall()
     assert rows[0] == (A, "site")
+
+
+def test_parquet_keeps_what_extract_capped_as_json_in_provenance(tmp_path):
+    folder = tmp_path / "wilsoncenter"
+    provenance = {"title": "site", "design": "wilsoncenter/a", "capped": {"authors": 3}}
+    write_run(folder, "20261128T090000Z.jsonl", [make_record(A, provenance=provenance)])
+    build(folder, parquet=True)
+    [stored] = pq.read_table(folder / PARQUET_NAME).column("provenance").to_pylist()
+    assert dict(stored) == {"title": "site", "design": "wilsoncenter/a", "capped": '{"authors": 3}'}
