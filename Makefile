@@ -32,7 +32,7 @@ $(SCRAPYD_STAMP): pyproject.toml | $(STAMP)
 	touch $(SCRAPYD_STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m brief_scraper.demo
+	$(BIN)/python -m devsite.demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -242,7 +242,7 @@ def child(argv: list[str] | None = None) -> None:
     process.crawl(crawler, **spider_args)
     process.start()
     probe.result["maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    # The extraction workers (brief_scraper/workers.py) have exited and been waited for by now.
+    # The extraction workers (brief_scraper/crawling/workers.py) have exited and been waited for by now.
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     probe.result["workers_cpu_seconds"] = round(workers.ru_utime + workers.ru_stime, 3)
     probe.result["workers_maxrss_mb"] = round(workers.ru_maxrss / 1024, 1)

@@ -1,7 +1,7 @@
 """A large local copy of the site for the crawl benchmarks, served on 127.0.0.1.
 
 Pages are the fixtures' publication pages (designs A, B and C) with a new title, slug and
-date, rewritten by ``brief_scraper.snapshot.rewrite_page`` once per fixture with placeholder
+date, rewritten by ``devsite.snapshot.rewrite_page`` once per fixture with placeholder
 tokens; each page is then the template with its tokens replaced, rendered when it is asked
 for (a few microseconds), so 10,000 pages cost the server no memory. Page *n* is the same
 in every run: its fixture, title and date follow from *n* alone.
@@ -14,7 +14,7 @@ responses (``HTTPCACHE_ENABLED``) stores them as it would on the live site.
 Three servers: ``asyncio`` (a bare HTTP/1.1 keep-alive protocol on the event loop: the
 default and the fastest), ``threading`` (the stdlib ThreadingHTTPServer with Nagle's
 algorithm off) and ``stdlib`` (the same with the stdlib's defaults, as
-``brief_scraper.offline_site`` serves: headers and body go out in two writes, and the body's
+``devsite.offline_site`` serves: headers and body go out in two writes, and the body's
 last segment waits for the client's delayed ACK, about 40 ms a response). ``load`` times a
 server alone, so that a crawl is known to measure the crawler::
 
@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from brief_scraper.snapshot import display_date, load_fixtures, rewrite_page, slugify  # noqa: E402
+from devsite.snapshot import display_date, load_fixtures, rewrite_page, slugify  # noqa: E402
 
 HOST = "127.0.0.1"  # never any other interface
 KIND = "publication"
@@ -226,7 +226,7 @@ class _ThreadingHandler(BaseHTTPRequestHandler):
 
 
 class _StdlibHandler(_ThreadingHandler):
-    disable_nagle_algorithm = False  # the stdlib's default, as brief_scraper.offline_site has it
+    disable_nagle_algorithm = False  # the stdlib's default, as devsite.offline_site has it
 
 
 def serve_threading(site: LocalSite, sock: socket.socket, handler: type = _ThreadingHandler) -> None:

@@ -4,7 +4,7 @@ Run: ``make bench`` or ``.venv/bin/python benchmarks/reextract.py [--pages N] [-
 
 The archive: ``--pages`` (default 2,000) pages of the benchmark site (``localsite.py``: the
 fixtures' design A, B and C publication pages, each with its own title, slug and date), each
-written as our page archive writes a fetched page (``brief_scraper.archive.WarcFiles``: a
+written as our page archive writes a fetched page (``brief_scraper.runs.archive.WarcFiles``: a
 request and a response record, one gzip member each). Then, per round, interleaved:
 
 - ``extract()`` alone: every page's body through ``extract(body, url)`` in this process,
@@ -37,7 +37,7 @@ from pathlib import Path
 from localsite import ROOT, LocalSite
 
 from brief_scraper import extract
-from brief_scraper.archive import Exchange, WarcFiles
+from brief_scraper.runs.archive import Exchange, WarcFiles
 
 ORIGIN = "https://www.wilsoncenter.org"
 HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Server", "localsite")]

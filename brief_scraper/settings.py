@@ -23,9 +23,9 @@ BRIEF_CONTACT_URL = "https://github.com/brief-scraper/brief-scraper"  # who runs
 BRIEF_OUTPUT_DIR = "output"  # runs write below this directory, never outside it
 # Folders a run writes (BRIEF_OUTPUT_DIR, JOBDIR, HTTPCACHE_DIR...) stay inside the project's
 # output/ (the cache inside .scrapy/); True lets an absolute path lie anywhere, as Scrapyd
-# needs (brief_scraper/paths.py; `scrapy crawl` checks them before it starts).
+# needs (brief_scraper/runs/paths.py; `scrapy crawl` checks them before it starts).
 BRIEF_OUTPUT_ALLOW_OUTSIDE = False
-# Processes that run extract() beside the crawl (brief_scraper/workers.py); 0: in the crawl's
+# Processes that run extract() beside the crawl (brief_scraper/crawling/workers.py); 0: in the crawl's
 # own process. None: one for an unthrottled crawl (no delay, no AutoThrottle) on 2+ cores.
 BRIEF_EXTRACT_WORKERS = None
 # A page's extraction that runs longer is abandoned: the page is dropped, counted in
@@ -36,10 +36,11 @@ BRIEF_EXTRACT_FUNCTION = "brief_scraper.extract"  # what extracts a page (tests 
 # --- politeness and safety --------------------------------------------------------------
 ROBOTSTXT_OBEY = True
 # Scrapy's robots.txt middleware lets through requests that waited for the robots.txt
-# (brief_scraper/robots.py): ours takes its place in the base list, so that a
+# (brief_scraper/crawling/robots.py): ours takes its place in the base list, so that a
 # -s DOWNLOADER_MIDDLEWARES=... of one's own cannot bring the old one back.
+_OUR_ROBOTS = "brief_scraper.crawling.robots.RobotsTxtMiddleware"
 DOWNLOADER_MIDDLEWARES_BASE = {
-    ("brief_scraper.robots.RobotsTxtMiddleware" if path.endswith(".RobotsTxtMiddleware") else path): order
+    (_OUR_ROBOTS if path.endswith(".RobotsTxtMiddleware") else path): order
     for path, order in _scrapy_defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
 }
 USER_AGENT = f"brief-scraper/0.1 (+{BRIEF_CONTACT_URL})"
@@ -88,10 +89,10 @@ DEFAULT_REQUEST_HEADERS = {
 BRIEF_SEEN_ENABLED = True
 
 # --- health checks and the run report ---------------------------------------------------
-# Checked when the spider closes (brief_scraper/monitors.py, Spidermon); any failure makes
+# Checked when the spider closes (brief_scraper/runs/monitors.py, Spidermon); any failure makes
 # `scrapy crawl` exit with status 1. Spiders set their own coverage rules in custom_settings.
 BRIEF_HEALTH_ENABLED = True
-BRIEF_HEALTH_SUITE = "brief_scraper.monitors.HealthCheckSuite"  # the Spidermon suite to run
+BRIEF_HEALTH_SUITE = "brief_scraper.runs.monitors.HealthCheckSuite"  # the Spidermon suite to run
 BRIEF_MIN_RECORDS = 1  # fewer records found (written + skipped as unchanged) fails the run
 BRIEF_MAX_ERRORS = 5  # more errors logged (log_count/ERROR) fails the run
 BRIEF_MAX_INVALID = 0  # more records failing the schema (brief/dropped/invalid) fails the run
@@ -101,9 +102,9 @@ BRIEF_MIN_COVERAGE = {"title": 0.9}  # field -> least share of records found wit
 BRIEF_COVERAGE_MAX_DROP = 0.1  # a field's coverage falling more against the previous run fails it
 BRIEF_COVERAGE_MIN_RECORDS = 10  # coverage is not judged on fewer records found
 EXTENSIONS = {
-    "brief_scraper.archive.PageArchive": 300,  # every fetched page in <spider>/archive/<run>-NNNNN.warc.gz
-    "brief_scraper.datasetupdate.DatasetUpdate": 400,  # <BRIEF_OUTPUT_DIR>/<spider>/dataset.jsonl at close
-    "brief_scraper.runreport.RunReport": 500,  # runs the checks, writes <run>.stats.json
+    "brief_scraper.runs.archive.PageArchive": 300,  # each fetched page: <spider>/archive/<run>-NNNNN.warc.gz
+    "brief_scraper.runs.datasetupdate.DatasetUpdate": 400,  # <BRIEF_OUTPUT_DIR>/<spider>/dataset.jsonl
+    "brief_scraper.runs.runreport.RunReport": 500,  # runs the checks, writes <run>.stats.json
 }
 
 # --- pipelines --------------------------------------------------------------------------
@@ -122,15 +123,15 @@ BRIEF_RECORD_MAX_BYTES = 1_000_000  # a record still larger once capped is dropp
 
 # --- the page archive --------------------------------------------------------------------
 # Every response fetched over the network, with its request, in WARC files beside the runs:
-# <BRIEF_OUTPUT_DIR>/<spider>/archive/<run>-00001.warc.gz (brief_scraper/archive.py).
+# <BRIEF_OUTPUT_DIR>/<spider>/archive/<run>-00001.warc.gz (brief_scraper/runs/archive.py).
 BRIEF_ARCHIVE_ENABLED = True
 BRIEF_ARCHIVE_MAX_FILE_MB = 100  # a new file is begun once the current one holds this much
 
 # --- the current dataset ----------------------------------------------------------------
 # <BRIEF_OUTPUT_DIR>/<spider>/dataset.jsonl, the newest record per URL over every run, is
-# rewritten atomically when a run closes (brief_scraper/dataset.py).
+# rewritten atomically when a run closes (brief_scraper/runs/dataset.py).
 BRIEF_DATASET_ENABLED = True
 BRIEF_DATASET_PARQUET = False  # True: also dataset.parquet, typed (needs pyarrow: the 'parquet' extra)
 
-# --- re-extraction (scrapy reextract: brief_scraper/reextract.py) -------------------------
+# --- re-extraction (scrapy reextract: brief_scraper/runs/reextract.py) -------------------------
 BRIEF_REEXTRACT_PROGRESS_SECONDS = 10  # log pages done, pages/s and time left this often

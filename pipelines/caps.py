@@ -33,7 +33,7 @@ from scrapy.exceptions import DropItem
 
 from brief_scraper.caps import ELLIPSIS, Caps, cap_record, caps_from_schema
 from brief_scraper.record import load_schema
-from brief_scraper.stats import capped_key, dropped_key
+from brief_scraper.runs.stats import capped_key, dropped_key
 from pipelines.items import as_record
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from brief_scraper.record import EXTRACTED_FIELDS
-from brief_scraper.stats import DUPLICATES, dropped_key, is_empty
+from brief_scraper.runs.stats import DUPLICATES, dropped_key, is_empty
 from pipelines.signals import record_replaced
 
 if TYPE_CHECKING:

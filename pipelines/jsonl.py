@@ -25,7 +25,7 @@ Records rejected by ValidatePipeline go, with their errors, to ``<run>.rejected.
 beside the run (plain JSON lines even with gzip, so they are easy to read), one
 ``{"errors": [...], "record": {...}}`` per line. ``latest.jsonl`` (``latest.jsonl.gz``) is a
 relative symlink to the newest run that finished with at least one record. When it opens a
-run it sends ``brief_scraper.runreport.run_opened``: the run report, ``<run>.stats.json``,
+run it sends ``brief_scraper.runs.runreport.run_opened``: the run report, ``<run>.stats.json``,
 goes beside the run.
 """
 
@@ -40,15 +40,15 @@ import re
 import shutil
 from datetime import UTC
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Self
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Self, cast
 
 import jsonlines
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from brief_scraper.record import FIELDS
-from brief_scraper.runreport import run_opened
-from brief_scraper.stats import RECORDS_WRITTEN, dropped_key
+from brief_scraper.runs.runreport import run_opened
+from brief_scraper.runs.stats import RECORDS_WRITTEN, dropped_key
 from pipelines.items import as_record
 from pipelines.normalize import Clock, utc_now
 from pipelines.signals import record_removed, record_replaced
@@ -129,7 +129,8 @@ class RecordFile:
     def __init__(self, path: Path, compress: bool, dumps: Callable[[Any], str] | None = None) -> None:
         self._file = LineFile(path, compress)
         options: dict[str, Any] = {"dumps": dumps} if dumps else {"compact": True}
-        self._lines = jsonlines.Writer(self._file, flush=True, **options)
+        # LineFile is a binary file object, which jsonlines writes to; its stubs want IO.
+        self._lines = jsonlines.Writer(cast("IO[bytes]", self._file), flush=True, **options)
 
     def write(self, record: Any) -> None:
         self._lines.write(record)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from brief_scraper.record import FIELDS, LIST_FIELDS, SCHEMA_VERSION
-from brief_scraper.stats import DATES_OUT_OF_RANGE, is_empty
+from brief_scraper.runs.stats import DATES_OUT_OF_RANGE, is_empty
 from brief_scraper.text import clean_paragraphs, clean_text, normalize_language
 from brief_scraper.urls import canonicalize_url
 from pipelines.items import as_record

@@ -1,7 +1,7 @@
 """Mark records an earlier run of the spider already wrote, unchanged (incremental runs).
 
 Settings: ``BRIEF_SEEN_ENABLED`` (default True) turns the pipeline on; the store is
-``<BRIEF_OUTPUT_DIR>/<spider>/seen.sqlite3`` (``brief_scraper.seen``: canonical URL ->
+``<BRIEF_OUTPUT_DIR>/<spider>/seen.sqlite3`` (``brief_scraper.runs.seen``: canonical URL ->
 fingerprint of the record last written). A spider whose ``refresh`` attribute is true (the
 ``-a refresh=1`` argument) has every record written again, and the store updated.
 
@@ -15,7 +15,7 @@ A record is remembered only once it has been written (the ``item_scraped`` signa
 after the last pipeline, so after its line reached the run file), so a record that a crash
 kept from the run file is written by the next run. A record in a killed run's ``.part`` is
 remembered: the ``.part`` is part of the spider's history, and the current dataset
-(``brief_scraper.dataset``) holds its lines like a finished run's. Deleting the store makes
+(``brief_scraper.runs.dataset``) holds its lines like a finished run's. Deleting the store makes
 the next run write all.
 """
 
@@ -29,8 +29,8 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from brief_scraper.seen import SeenStore, fingerprint
-from brief_scraper.stats import SKIPPED_UNCHANGED
+from brief_scraper.runs.seen import SeenStore, fingerprint
+from brief_scraper.runs.stats import SKIPPED_UNCHANGED
 from pipelines.jsonl import check_name
 from pipelines.unchanged import UnchangedRecords, unchanged_records
 

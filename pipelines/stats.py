@@ -3,7 +3,7 @@
 Every record the run found is counted, unchanged ones included (SeenPipeline passes them on
 marked), in ``brief/records/found``: the health checks judge coverage on what the run found.
 
-The keys and which facts count are decided in ``brief_scraper.stats``; this pipeline only
+The keys and which facts count are decided in ``brief_scraper.runs.stats``; this pipeline only
 adds them up, and takes a record back out when the writer removes it as superseded.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self
 
-from brief_scraper.stats import RECORDS_FOUND, record_stat_keys
+from brief_scraper.runs.stats import RECORDS_FOUND, record_stat_keys
 from pipelines.items import as_record
 from pipelines.signals import record_removed
 

@@ -19,7 +19,7 @@ from jsonschema.validators import validator_for
 from scrapy.exceptions import DropItem
 
 from brief_scraper.record import load_schema
-from brief_scraper.stats import dropped_key
+from brief_scraper.runs.stats import dropped_key
 from pipelines.items import as_record
 
 if TYPE_CHECKING:

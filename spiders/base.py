@@ -1,6 +1,6 @@
 """What every brief-scraper spider shares: checked arguments, HTML pages only, sitemaps read
-with a count, extraction (in a worker process: ``brief_scraper.workers``), every lost page
-counted with its reason (``brief_scraper.losses``: make requests with :meth:`request`), and
+with a count, extraction (in a worker process: ``brief_scraper.crawling.workers``), every lost page
+counted with its reason (``brief_scraper.crawling.losses``: make requests with :meth:`request`), and
 a clean stop at ``max_items``.
 
 A spider names its arguments class (with a ``parse(**arguments)`` classmethod that raises
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from scrapy import Request, Spider
 from scrapy.http import TextResponse
 
-from brief_scraper.losses import LossCounter
-from brief_scraper.sitemaps import Sitemap, parse_sitemap
-from brief_scraper.workers import Extractor
+from brief_scraper.crawling.losses import LossCounter
+from brief_scraper.crawling.sitemaps import Sitemap, parse_sitemap
+from brief_scraper.crawling.workers import Extractor
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,6 +39,8 @@ class PublicationSpider(Spider):
     """A spider that emits extract()'s records, with checked arguments and max_items."""
 
     arguments_class: ClassVar[Any]  # a dataclass with parse(**arguments), max_items, refresh
+    extractor: Extractor  # set by from_crawler: where pages are extracted
+    losses: LossCounter  # set by from_crawler: requests that ended in no page
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         passthrough = {k: v for k, v in kwargs.items() if k.startswith("_")}  # Scrapyd's _job

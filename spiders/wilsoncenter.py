@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from scrapy import Request
 from scrapy.exceptions import CloseSpider
 
-from brief_scraper.arguments import (
+from brief_scraper.crawling.arguments import (
     check_known,
     parse_base_url,
     parse_count,
@@ -56,7 +56,13 @@ from brief_scraper.arguments import (
     parse_slugs,
     parse_urls,
 )
-from brief_scraper.discovery import find_program_listings, item_kind, item_url, parse_listing, same_site_urls
+from brief_scraper.crawling.discovery import (
+    find_program_listings,
+    item_kind,
+    item_url,
+    parse_listing,
+    same_site_urls,
+)
 from brief_scraper.urls import host_of, is_same_site
 from spiders.base import PublicationSpider
 
@@ -64,7 +70,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
     from datetime import date
 
-    from scrapy.http import Response
+    from scrapy.http import Response, TextResponse
 
 logger = logging.getLogger(__name__)
 
@@ -127,13 +133,15 @@ class WilsonCenterSpider(PublicationSpider):
     """Find wilsoncenter.org publication pages through listings, a program or the sitemap."""
 
     name = "wilsoncenter"
-    custom_settings: ClassVar[dict[str, Any]] = {
+    # Scrapy's Spider declares custom_settings a plain class attribute: as a ClassVar it
+    # would be a type error, so ruff's rule for mutable class attributes gives way here.
+    custom_settings: dict[str, Any] | None = {  # noqa: RUF012
         "DOWNLOAD_DELAY": 10.0,  # the site's robots.txt asks for Crawl-delay: 10
         "AUTOTHROTTLE_ENABLED": True,
         "AUTOTHROTTLE_START_DELAY": 10.0,
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-        # Health checks (brief_scraper/monitors.py): share of records written with a value. On
+        # Health checks (brief_scraper/runs/monitors.py): share of records written with a value. On
         # the offline snapshot: title, posted_date 100%, content_type 97%, download_url 85% of
         # publications but 57% with articles, which seldom offer a PDF.
         "BRIEF_MIN_COVERAGE": {"title": 1.0, "posted_date": 0.95, "content_type": 0.9, "download_url": 0.5},
@@ -162,7 +170,7 @@ class WilsonCenterSpider(PublicationSpider):
         else:
             yield self.request(f"{self.base_url}{DEFAULT_LISTING}", callback=self.parse_listing)
 
-    def parse_program(self, response: Response) -> Iterator[Request]:
+    def parse_program(self, response: TextResponse) -> Iterator[Request]:
         """Follow a program page's teasers and the listings it filters to the program."""
         if not self._is_html(response):
             return
@@ -170,7 +178,7 @@ class WilsonCenterSpider(PublicationSpider):
         for url in find_program_listings(response.selector, response.url, self.arguments.program or ""):
             yield self.request(url, callback=self.parse_listing)
 
-    def parse_listing(self, response: Response, paged: bool = True) -> Iterator[Request]:
+    def parse_listing(self, response: TextResponse, paged: bool = True) -> Iterator[Request]:
         """Request the page's wanted items, then the next page unless it is all older than since."""
         if not self._is_html(response) or self._is_full():
             return
@@ -201,8 +209,8 @@ class WilsonCenterSpider(PublicationSpider):
         if sitemap is None:
             return
         if sitemap.kind == "sitemapindex":
-            for url in same_site_urls((loc for loc, _ in sitemap.entries), self.base_url):
-                yield self.request(url, callback=self.parse_sitemap)
+            for sitemap_url in same_site_urls((loc for loc, _ in sitemap.entries), self.base_url):
+                yield self.request(sitemap_url, callback=self.parse_sitemap)
             return
         for loc, lastmod in sitemap.entries:
             url = item_url(loc, response.url, self.base_url)

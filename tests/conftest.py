@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from brief_scraper import extract
-from brief_scraper.offline_site import OfflineSite
+from devsite.offline_site import OfflineSite
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(p.parent for p in FIXTURES.glob("*/*/expected.json"))

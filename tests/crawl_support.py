@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
 
-    from brief_scraper.offline_site import OfflineSite
+    from devsite.offline_site import OfflineSite
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
@@ -78,7 +78,7 @@ class CrawlRun:
     returncode: int
     records: list[dict[str, Any]]
     stats: dict[str, Any]
-    requests: list[Any]  # brief_scraper.offline_site.Requested, answered during this crawl
+    requests: list[Any]  # devsite.offline_site.Requested, answered during this crawl
     stderr: str
     site_host: str
     output_dir: Path

@@ -1,4 +1,4 @@
-"""The page archive (brief_scraper/archive.py) and its reader (brief_scraper/warcpages.py)."""
+"""The page archive (brief_scraper/runs/archive.py) and its reader (brief_scraper/runs/warcpages.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.misc import build_from_crawler
 from warcio.archiveiterator import ArchiveIterator
 
-from brief_scraper.archive import Exchange, PageArchive, WarcFiles
-from brief_scraper.warcpages import ReadProgress, read_pages
+from brief_scraper.runs.archive import Exchange, PageArchive, WarcFiles
+from brief_scraper.runs.warcpages import ReadProgress, read_pages
 from tests.pipeline_support import make_crawler
 
 BODY = b"<html><head><title>A Brief</title></head><body>" + b"<p>text</p>" * 200 + b"</body></html>"

@@ -1,5 +1,5 @@
 """Spider arguments checked at start: files read with a limit and never echoed, URLs the crawl
-can request (brief_scraper/arguments.py, brief_scraper/argument_files.py, the crawl command)."""
+can request (brief_scraper/crawling/arguments.py and argument_files.py, the crawl command)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from brief_scraper.argument_files import ARGUMENT_FILE_MAX_BYTES, read_argument_file
+from brief_scraper.crawling.argument_files import ARGUMENT_FILE_MAX_BYTES, read_argument_file
 from spiders.generic import GenericSpider
 from spiders.wilsoncenter import WilsonCenterSpider
 from tests.crawl_support import ROOT

@@ -18,12 +18,12 @@ import pytest
 
 from brief_scraper.page import Page
 from brief_scraper.parsing import parse_root
-from brief_scraper.runs import run_files
+from brief_scraper.runs.files import run_files
 from tests.crawl_support import CrawlRun, run_crawl
 
 if TYPE_CHECKING:
-    from brief_scraper.offline_site import OfflineSite
-    from brief_scraper.snapshot import Entry, Snapshot
+    from devsite.offline_site import OfflineSite
+    from devsite.snapshot import Entry, Snapshot
 
 OWN_ITEM_ROLES = ("page", "redirect", "disallowed", "missing", "error")  # links on the site's host
 

@@ -1,4 +1,4 @@
-"""The current dataset (brief_scraper/dataset.py): newest record per URL over every run file,
+"""The current dataset (brief_scraper/runs/dataset.py): newest record per URL over every run file,
 built incrementally or from the run files alone, loaded with pandas, DuckDB and pyarrow."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from brief_scraper.dataset import DATASET_NAME, PARQUET_NAME, STATE_NAME, build, dataset_line, main
 from brief_scraper.record import FIELDS, PANDAS_DTYPES
+from brief_scraper.runs.dataset import DATASET_NAME, PARQUET_NAME, STATE_NAME, build, dataset_line, main
 from tests.pipeline_support import make_record
 
 A, B, C = (f"https://www.wilsoncenter.org/publication/{slug}" for slug in "abc")

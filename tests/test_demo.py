@@ -1,11 +1,11 @@
-"""brief_scraper/demo.py (``make demo``): it writes below its own folder, never a real crawl's."""
+"""devsite/demo.py (``make demo``): it writes below its own folder, never a real crawl's."""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
 
-from brief_scraper import demo
+from devsite import demo
 
 if TYPE_CHECKING:
     from pathlib import Path

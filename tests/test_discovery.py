@@ -1,4 +1,4 @@
-"""brief_scraper.discovery: item links (with teaser dates), next pages, program listings."""
+"""brief_scraper.crawling.discovery: item links (with teaser dates), next pages, program listings."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from brief_scraper.discovery import find_next_page, find_program_listings, item_kind, parse_listing
+from brief_scraper.crawling.discovery import find_next_page, find_program_listings, item_kind, parse_listing
 from brief_scraper.parsing import parse_html
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"

@@ -1,4 +1,4 @@
-"""brief_scraper/losses.py in real crawls: every start URL ends in a record or a counted reason,
+"""brief_scraper/crawling/losses.py in real crawls: every start URL ends in a record or a counted reason,
 and a run that lost most of them fails, naming the reasons."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, Ig
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from brief_scraper.losses import is_redirect_loop, loss_reason
-from brief_scraper.runreport import report_path
+from brief_scraper.crawling.losses import is_redirect_loop, loss_reason
+from brief_scraper.runs.runreport import report_path
 from tests.local_server import Answer, LocalServer, page, redirect, run_generic
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def test_a_redirect_back_into_its_chain_is_a_loop_one_elsewhere_is_not() -> None
 
 def test_robots_txt_binds_every_request_that_waited_for_it(tmp_path: Path) -> None:
     # Scrapy's own middleware gave the parser to the first waiting request only: the others
-    # read "no robots.txt" and were sent (brief_scraper/robots.py).
+    # read "no robots.txt" and were sent (brief_scraper/crawling/robots.py).
     robots = Answer(200, b"User-agent: *\nDisallow: /private/\n", {"Content-Type": "text/plain"})
     routes = {"/robots.txt": robots, **{f"/private/{n}": brief(n) for n in range(8)}}
     with LocalServer(routes) as server:

@@ -1,4 +1,4 @@
-"""The health checks (brief_scraper/monitors.py), run through Spidermon on stats set by hand."""
+"""The health checks (brief_scraper/runs/monitors.py), run through Spidermon on stats set by hand."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 import brief_scraper.settings as project_settings
-from brief_scraper.monitors import HealthCheckSuite, coverage_rules
-from brief_scraper.runreport import CheckResult, run_checks
+from brief_scraper.runs.monitors import HealthCheckSuite, coverage_rules
+from brief_scraper.runs.runreport import CheckResult, run_checks
 from spiders.generic import GenericSpider
 from spiders.wilsoncenter import WilsonCenterSpider
 from tests.pipeline_support import make_crawler

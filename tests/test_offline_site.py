@@ -1,4 +1,4 @@
-"""brief_scraper.offline_site and .snapshot: the site a crawl runs against, built from the fixtures."""
+"""devsite.offline_site and .snapshot: the site a crawl runs against, built from the fixtures."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from urllib.parse import quote
 import pytest
 
 from brief_scraper import extract
-from brief_scraper.discovery import parse_listing
-from brief_scraper.offline_site import OfflineSite
-from brief_scraper.sitemaps import parse_sitemap
-from brief_scraper.snapshot import FIXTURES_DIR, build_snapshot, load_fixtures, rewrite_page
+from brief_scraper.crawling.discovery import parse_listing
+from brief_scraper.crawling.sitemaps import parse_sitemap
+from devsite.offline_site import OfflineSite
+from devsite.snapshot import FIXTURES_DIR, build_snapshot, load_fixtures, rewrite_page
 
 if TYPE_CHECKING:
-    from brief_scraper.snapshot import Snapshot
+    from devsite.snapshot import Snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -214,7 +214,7 @@ def test_binds_127_0_0_1_on_a_free_port_and_stops() -> None:
 
 def test_runs_standalone() -> None:
     with subprocess.Popen(
-        [sys.executable, "-m", "brief_scraper.offline_site", "--port", "0"],
+        [sys.executable, "-m", "devsite.offline_site", "--port", "0"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     ) as process:  # fmt: skip
         assert process.stdout is not None

@@ -1,4 +1,4 @@
-"""brief_scraper/paths.py and the crawl command: the folders a run writes stay in the project."""
+"""brief_scraper/runs/paths.py and the crawl command: the folders a run writes stay in the project."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from scrapy.settings import Settings
 
-from brief_scraper.paths import check_output_folders
+from brief_scraper.runs.paths import check_output_folders
 from tests.crawl_support import ROOT, run_crawl
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from brief_scraper.offline_site import OfflineSite
+    from devsite.offline_site import OfflineSite
 
 
 def check(tmp_path: Path, spider: str | None = None, **settings: Any) -> None:

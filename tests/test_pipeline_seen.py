@@ -1,4 +1,4 @@
-"""SeenPipeline (pipelines/seen.py) and its store (brief_scraper/seen.py): incremental runs."""
+"""SeenPipeline (pipelines/seen.py) and its store (brief_scraper/runs/seen.py): incremental runs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 
-from brief_scraper.seen import SeenStore, fingerprint
+from brief_scraper.runs.seen import SeenStore, fingerprint
 from pipelines.seen import STORE_NAME, SeenPipeline
 from pipelines.unchanged import unchanged_records
 from tests.pipeline_support import make_crawler, make_record

@@ -1,4 +1,4 @@
-"""The run report (brief_scraper/runreport.py): checks at close, brief/health/*, <run>.stats.json."""
+"""The run report (brief_scraper/runs/runreport.py): checks at close, brief/health/*, <run>.stats.json."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from scrapy.utils.misc import build_from_crawler
 
 import brief_scraper.settings as project_settings
-from brief_scraper.runreport import RunReport, report_path
+from brief_scraper.runs.runreport import RunReport, report_path
 from tests.pipeline_support import make_crawler
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,7 @@ def test_report_holds_stats_checks_output_file_and_times(tmp_path):
 
 
 def test_failed_check_is_counted_logged_and_reported(tmp_path, caplog):
-    with caplog.at_level(logging.INFO, logger="brief_scraper.runreport"):
+    with caplog.at_level(logging.INFO, logger="brief_scraper.runs.runreport"):
         report, run = closed_report(tmp_path, {**HEALTHY, "brief/dropped/invalid": 2})
     assert report.crawler.stats.get_value("brief/health/failed") == 1
     assert report.crawler.stats.get_value("brief/health/checks") == len(report.checks)

@@ -23,12 +23,12 @@ import pandas as pd
 import pytest
 from warcio.capture_http import capture_http
 
-from brief_scraper.dataset import DATASET_NAME, whole_lines
-from brief_scraper.dataset import main as dataset_main
-from brief_scraper.offline_site import OfflineSite
 from brief_scraper.record import FIELDS, PANDAS_DTYPES
-from brief_scraper.runs import run_files, run_name
-from brief_scraper.warcpages import read_pages
+from brief_scraper.runs.dataset import DATASET_NAME, whole_lines
+from brief_scraper.runs.dataset import main as dataset_main
+from brief_scraper.runs.files import run_files, run_name
+from brief_scraper.runs.warcpages import read_pages
+from devsite.offline_site import OfflineSite
 from tests.crawl_support import FAST, ROOT, CrawlRun, crawl_command, run_crawl
 from tests.test_scheduled_runs import _DATE_MARKUP, expected_urls, replace_page, report_of
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from brief_scraper.snapshot import Entry
+    from devsite.snapshot import Entry
 
 
 def folder_of(run: CrawlRun) -> Path:

@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from brief_scraper.offline_site import OfflineSite
-from brief_scraper.runreport import report_path
-from brief_scraper.runs import run_files as run_files_in
+from brief_scraper.runs.files import run_files as run_files_in
+from brief_scraper.runs.runreport import report_path
+from devsite.offline_site import OfflineSite
 from tests.crawl_support import ROOT, CrawlRun, crawl_command, finish_crawl, run_crawl
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from brief_scraper.snapshot import Entry
+    from devsite.snapshot import Entry
 
 # A redesign that moved the dates where no selector, metadata reader or heuristic looks.
 _DATE_MARKUP = [

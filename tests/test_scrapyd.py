@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from brief_scraper.runs import run_files
+from brief_scraper.runs.files import run_files
 from tests.crawl_support import ROOT
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from brief_scraper.offline_site import OfflineSite
+    from devsite.offline_site import OfflineSite
 
 SCRAPYD_BIN = ROOT / ".venv-scrapyd" / "bin"
 PROJECT_FILES = (

@@ -1,4 +1,4 @@
-"""brief_scraper.sitemaps: sitemaps and sitemap indexes, gzipped or not, safely."""
+"""brief_scraper.crawling.sitemaps: sitemaps and sitemap indexes, gzipped or not, safely."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from brief_scraper.sitemaps import parse_sitemap
+from brief_scraper.crawling.sitemaps import parse_sitemap
 
 if TYPE_CHECKING:
     from pathlib import Path

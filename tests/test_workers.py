@@ -1,4 +1,4 @@
-"""brief_scraper/workers.py: records from worker processes, dying workers, the default."""
+"""brief_scraper/crawling/workers.py: records from worker processes, dying workers, the default."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import pytest
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from brief_scraper import extract, workers
-from brief_scraper.workers import (
+from brief_scraper import extract
+from brief_scraper.crawling import workers
+from brief_scraper.crawling.workers import (
     EXTRACT_FAILED,
     EXTRACT_TIMEOUT,
     WORKER_RESTARTS,

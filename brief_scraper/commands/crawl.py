@@ -4,10 +4,10 @@ A spider with a ``check_arguments(**arguments)`` classmethod gets its ``-a`` val
 here, so a bad one ends the command with Scrapy's usage error (one line naming the argument,
 exit status 2) instead of a traceback from inside the starting crawl. The folders the run
 would write (``BRIEF_OUTPUT_DIR``, ``JOBDIR``, ``HTTPCACHE_DIR``...) are checked likewise
-(``brief_scraper/paths.py``): inside the project, and folders.
+(``brief_scraper/runs/paths.py``): inside the project, and folders.
 
 Exit status, for cron and CI: 0 when the crawl ran and every health check passed
-(``brief_scraper/monitors.py``); 1 when a health check failed (``brief/health/failed``; the
+(``brief_scraper/runs/monitors.py``); 1 when a health check failed (``brief/health/failed``; the
 log and ``<run>.stats.json`` say which) or the crawl could not start; 2 for a usage error.
 Scrapy's own ``crawl`` exits 0 whatever its monitors say: this is where that changes.
 """
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from brief_scraper.paths import check_output_folders
-from brief_scraper.stats import HEALTH_FAILED
+from brief_scraper.runs.paths import check_output_folders
+from brief_scraper.runs.stats import HEALTH_FAILED
 
 if TYPE_CHECKING:
     import argparse

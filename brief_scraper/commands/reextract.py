@@ -12,7 +12,7 @@ whose ``<spider>/archive/`` folder the files are in), and writes a run, its repo
 dataset as a crawl of that spider would. ``-j N`` extracts in N processes, this one and N - 1
 workers (default: one per core; ``-j 1``: all in this one). ``-o``/``-O`` feed exports and
 ``-s`` settings work as for ``scrapy crawl``. Nothing is requested over the network
-(``brief_scraper/reextract.py``). Exit status as ``scrapy crawl``'s: 1 when a health check failed, 2 for
+(``brief_scraper/runs/reextract.py``). Exit status as ``scrapy crawl``'s: 1 when a health check failed, 2 for
 a usage error.
 """
 
@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
-from brief_scraper.archive import ARCHIVE_FOLDER
-from brief_scraper.reextract import archive_spider
-from brief_scraper.stats import HEALTH_FAILED
+from brief_scraper.runs.archive import ARCHIVE_FOLDER
+from brief_scraper.runs.reextract import archive_spider
+from brief_scraper.runs.stats import HEALTH_FAILED
 
 if TYPE_CHECKING:
     import argparse

@@ -1,4 +1,4 @@
-"""Rebuild the current dataset (``brief_scraper.dataset``) when a run closes.
+"""Rebuild the current dataset (``brief_scraper.runs.dataset``) when a run closes.
 
 The ``DatasetUpdate`` extension (``EXTENSIONS``) learns where the run is written from the
 writer's ``run_opened`` signal and, once the writer has closed the run (its ``spider_closed``
@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Self
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from brief_scraper.dataset import build
-from brief_scraper.runreport import run_opened
-from brief_scraper.stats import DATASET_RECORDS
+from brief_scraper.runs.dataset import build
+from brief_scraper.runs.runreport import run_opened
+from brief_scraper.runs.stats import DATASET_RECORDS
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -68,7 +68,7 @@ class DatasetUpdate:
             built = build(self.folder, parquet=self.parquet)
         except (OSError, RuntimeError, ValueError) as error:
             logger.error(
-                "The dataset in %(folder)s was not updated: %(error)s (python -m brief_scraper.dataset"
+                "The dataset in %(folder)s was not updated: %(error)s (python -m brief_scraper.runs.dataset"
                 " rebuild %(folder)s writes it from the run files)",
                 {"folder": self.folder, "error": error},
             )

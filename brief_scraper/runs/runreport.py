@@ -1,7 +1,7 @@
 """Run the health checks when a run closes, and write its report ``<run>.stats.json`` beside it.
 
 The ``RunReport`` extension (``EXTENSIONS``) runs ``BRIEF_HEALTH_SUITE`` (default
-``brief_scraper.monitors.HealthCheckSuite``, Spidermon monitors) on the final stats, when
+``brief_scraper.runs.monitors.HealthCheckSuite``, Spidermon monitors) on the final stats, when
 ``BRIEF_HEALTH_ENABLED`` is on; counts ``brief/health/checks`` and ``brief/health/failed``;
 logs each failure (ERROR, its message naming stat, value, threshold and setting); and, when
 the JSONL writer has opened a run, writes ``<run>.stats.json`` beside it; and logs, as does
@@ -43,9 +43,9 @@ from scrapy.utils.misc import load_object
 from spidermon import settings as spidermon_settings
 from spidermon.runners import MonitorRunner
 
-from brief_scraper.history import previous_run
-from brief_scraper.monitors import coverage_max_drop, coverage_rules, result_name
-from brief_scraper.stats import HEALTH_CHECKS, HEALTH_FAILED, describe_counts, outcomes
+from brief_scraper.runs.history import previous_run
+from brief_scraper.runs.monitors import coverage_max_drop, coverage_rules, result_name
+from brief_scraper.runs.stats import HEALTH_CHECKS, HEALTH_FAILED, describe_counts, outcomes
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -94,11 +94,12 @@ def run_checks(
     """Run the Spidermon suite on the crawler's stats now; return one result per monitor.
 
     With the path of the run, the suite's data has the previous run beside it (``previous_run``,
-    a ``brief_scraper.history.PreviousRun`` or None), for the checks that compare with it.
+    a ``brief_scraper.runs.history.PreviousRun`` or None), for the checks that compare with it.
     """
     suite = suite_class(crawler=crawler)
     least = crawler.settings.getint("BRIEF_COVERAGE_MIN_RECORDS")
-    data = {"stats": crawler.stats.get_stats(), "crawler": crawler, "spider": crawler.spider,  # type: ignore[union-attr]
+    assert crawler.stats is not None
+    data = {"stats": crawler.stats.get_stats(), "crawler": crawler, "spider": crawler.spider,
             "job": None, "stats_history": [],
             "previous_run": previous_run(run_path, least) if run_path is not None else None}  # fmt: skip
     result = MonitorRunner().run(suite, **data)
@@ -145,7 +146,7 @@ class RunReport:
     """Health checks when the spider closes (brief/health/*), and ``<run>.stats.json`` beside the run.
 
     Settings: ``BRIEF_HEALTH_ENABLED`` (run the checks), ``BRIEF_HEALTH_SUITE`` (the Spidermon
-    suite to run), and the thresholds the suite's monitors read (``brief_scraper.monitors``).
+    suite to run), and the thresholds the suite's monitors read (``brief_scraper.runs.monitors``).
     """
 
     def __init__(self, crawler: Crawler, suite_class: type[MonitorSuite] | None) -> None:

@@ -1,6 +1,6 @@
 """The offline site: a snapshot of wilsoncenter.org served on 127.0.0.1 for tests and the demo.
 
-``brief_scraper.snapshot`` builds the content from the fixture pages found at start; this
+``devsite.snapshot`` builds the content from the fixture pages found at start; this
 module serves it over HTTP, in a thread, and logs every request (host, path, status) so a
 test can say what a crawl did and did not ask for::
 
@@ -15,7 +15,7 @@ a generated one), the listing ``/insight-analysis?_page=N[&programs=<id>]`` and 
 every page of the snapshot, a 301 from an old URL, a 404, a 500 and a PDF. Each 200 carries
 an ``ETag`` (a digest of the body); a request naming it in ``If-None-Match`` gets
 ``304 Not Modified``, as the crawl's HTTP cache asks on the next run.
-Run it alone with ``python -m brief_scraper.offline_site [--port 8000]``.
+Run it alone with ``python -m devsite.offline_site [--port 8000]``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
-from brief_scraper.snapshot import FIXTURES_DIR, SITE_DIR, Entry, Snapshot, build_snapshot, display_date
+from devsite.snapshot import FIXTURES_DIR, SITE_DIR, Entry, Snapshot, build_snapshot, display_date
 
 if TYPE_CHECKING:
     from types import TracebackType

@@ -1,4 +1,4 @@
-"""Read the pages kept in WARC files: ours (``brief_scraper/archive.py``) or any other tool's.
+"""Read the pages kept in WARC files: ours (``brief_scraper/runs/archive.py``) or any other tool's.
 
 :func:`read_pages` yields every HTTP ``response`` record of the files, in file order, as an
 :class:`ArchivedPage`: the target URL, status, ``Content-Type`` and body, the body de-chunked
@@ -7,7 +7,7 @@ may be ``.warc.gz`` (one gzip member per record, as warcio, wget, Heritrix and C
 write them), ``.warc`` or whole-file gzip. A file that ends in a record cut short (a crawl
 killed while writing it) is read up to that record; the cut is counted, not fatal.
 Our archive marks which responses the spider extracted (``Brief-Page``, see
-``brief_scraper/archive.py``); :func:`is_html_page` leaves the others (listings) out.
+``brief_scraper/runs/archive.py``); :func:`is_html_page` leaves the others (listings) out.
 ``request``, ``revisit``, ``warcinfo``, ``metadata`` and ``resource`` records are passed over.
 
 :func:`is_html_page` says which pages ``extract()`` should see: status 200 and an HTML

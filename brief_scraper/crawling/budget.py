@@ -11,7 +11,7 @@ failure into an empty record) lets it through; the caller gets ``OverBudget``.
 Used where extraction runs: in the crawl's process (Scrapy's reactor runs there, in the
 main thread; the timer is disarmed and the previous handler put back before the call
 returns, so the reactor never sees the signal) and in each worker process
-(``brief_scraper/workers.py``). What it cannot stop is a call stuck in C code that never
+(``brief_scraper/crawling/workers.py``). What it cannot stop is a call stuck in C code that never
 returns to Python (one long library call; Python's own regular expressions do check for
 signals); a worker stuck like that is killed by the crawl instead. Where there is no
 ``setitimer`` (Windows) or the caller is not the main thread, the call runs without a
@@ -58,7 +58,7 @@ def call_within(seconds: float | None, function: Callable[..., T], *args: Any) -
     >>> call_within(0.05, spin)
     Traceback (most recent call last):
     ...
-    brief_scraper.budget.OverBudget: ran past its budget of 0.05 s
+    brief_scraper.crawling.budget.OverBudget: ran past its budget of 0.05 s
     """
     if not seconds or seconds <= 0 or not can_interrupt():
         return function(*args)

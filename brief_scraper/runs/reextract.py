@@ -3,7 +3,7 @@
 ``scrapy reextract`` (``brief_scraper/commands/reextract.py``) runs :func:`archive_spider` of
 a project spider: a spider with that spider's name and settings (so its output folder, its
 seen-store and its coverage rules) whose ``start()`` reads the files
-(``brief_scraper.warcpages``), runs ``extract()`` on every HTML response with the current
+(``brief_scraper.runs.warcpages``), runs ``extract()`` on every HTML response with the current
 code (with the archived ``Content-Type``, whose charset decodes the page as in the crawl), and
 yields the records. They go through the same item pipelines and health checks as
 a crawl's, so the re-extraction writes a run, its report and the dataset as a crawl would.
@@ -11,7 +11,7 @@ a crawl's, so the re-extraction writes a run, its report and the dataset as a cr
 - Nothing is requested: the spider yields no request, and its settings remove the download
   handlers of every network scheme, so even a stray request could not leave the machine.
 - Every core: ``extract()`` runs in ``BRIEF_EXTRACT_WORKERS`` worker processes
-  (``brief_scraper.workers``), a few pages in flight per worker, while this process reads
+  (``brief_scraper.crawling.workers``), a few pages in flight per worker, while this process reads
   the archive and runs the pipelines, and extracts a page itself whenever the workers hold
   as many as they may (so ``-j N`` is this process and N - 1 workers, N processes on N
   cores, not N + 1); records are yielded in the order the pages were read.
@@ -37,14 +37,14 @@ import logging
 import time
 from collections import deque
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from scrapy import Spider
 
+from brief_scraper.crawling.workers import Extractor
 from brief_scraper.extraction import extract
-from brief_scraper.stats import REEXTRACT_CUT_FILES, REEXTRACT_NOT_HTML, REEXTRACT_OLDER, REEXTRACT_PAGES
-from brief_scraper.warcpages import ReadProgress, is_html_page, read_pages
-from brief_scraper.workers import Extractor
+from brief_scraper.runs.stats import REEXTRACT_CUT_FILES, REEXTRACT_NOT_HTML, REEXTRACT_OLDER, REEXTRACT_PAGES
+from brief_scraper.runs.warcpages import ReadProgress, is_html_page, read_pages
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -77,7 +77,9 @@ class ArchiveSpider(Spider):
     """Yield the records of the HTML pages kept in WARC files (``warc_files``), requesting nothing."""
 
     name = "reextract"  # archive_spider() gives each its project spider's name
-    custom_settings: ClassVar[dict[str, Any]] = ARCHIVE_SETTINGS
+    extractor: Extractor  # set by from_crawler
+    progress_seconds: float
+    custom_settings: dict[str, Any] | None = ARCHIVE_SETTINGS
 
     def __init__(self, *args: Any, warc_files: list[str] | tuple[Path, ...] = (), refresh: Any = False,
                  **kwargs: Any) -> None:  # fmt: skip
@@ -123,14 +125,14 @@ class ArchiveSpider(Spider):
                 pending.append(_done(extract(page.body, page.url, page.content_type)))
             while pending and (pending[0].done() or len(pending) > window + 1):
                 record = await pending.popleft()
-                if self._is_new(record):
+                if record is not None and self._is_new(record):
                     yield record
             if time.monotonic() - last_logged >= self.progress_seconds:
                 last_logged = time.monotonic()
                 self._log_progress(progress, last_logged - started)
         while pending:
             record = await pending.popleft()
-            if self._is_new(record):
+            if record is not None and self._is_new(record):
                 yield record
         if progress.cut_files:
             stats.set_value(REEXTRACT_CUT_FILES, len(progress.cut_files))

@@ -36,7 +36,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_errors
 from w3lib.url import canonicalize_url
 
-from brief_scraper.stats import PAGES_REQUESTED, SKIPPED_REDIRECT_TO_SEEN, lost_keys
+from brief_scraper.runs.stats import PAGES_REQUESTED, SKIPPED_REDIRECT_TO_SEEN, lost_keys
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -136,7 +136,8 @@ class LossCounter:
     def request_failed(self, failure: Failure) -> Failure:
         """Count the failed request's loss, and hand the failure back to Scrapy (an errback)."""
         request = getattr(failure, "request", None)
-        self.lost(loss_reason(failure.value), request.url if request is not None else "?")
+        error = failure.value if failure.value is not None else Exception("no error given")
+        self.lost(loss_reason(error), request.url if request is not None else "?")
         return failure
 
     def request_scheduled(self, request: Request) -> None:

@@ -1,7 +1,7 @@
 """What the previous run of a spider found, read from its report ``<run>.stats.json``.
 
 The health checks compare a run's field coverage with the previous run's
-(``brief_scraper.monitors.CoverageDropMonitor``): the previous run is the newest run of the
+(``brief_scraper.runs.monitors.CoverageDropMonitor``): the previous run is the newest run of the
 same output folder, started before this one, whose report says it found enough records to
 judge (``BRIEF_COVERAGE_MIN_RECORDS``). Reports of runs written before coverage was counted
 on every record found (no ``brief/records/found``) count the records written instead. Pure:
@@ -15,8 +15,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from brief_scraper.runs import REPORT_SUFFIX, run_key, run_name
-from brief_scraper.stats import RECORDS_FOUND, RECORDS_WRITTEN
+from brief_scraper.runs.files import REPORT_SUFFIX, run_key, run_name
+from brief_scraper.runs.stats import RECORDS_FOUND, RECORDS_WRITTEN
 
 if TYPE_CHECKING:
     from pathlib import Path

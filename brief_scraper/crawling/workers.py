@@ -6,14 +6,14 @@ a worker process takes it to another core instead, and a page that crashes libxm
 that page (counted), not the crawl. ``extract()`` is pure, so a worker sends back exactly
 the record the crawl's own process would make.
 
-A worker is ``python -m brief_scraper.workers``: it reads pages from its stdin (number, URL
+A worker is ``python -m brief_scraper.crawling.workers``: it reads pages from its stdin (number, URL
 and body behind their lengths) and writes records to its stdout (number and JSON, likewise);
 no pickle, so nothing in the pipe can run code. The crawl talks to it through
 asyncio pipes on its own event loop. concurrent.futures' ProcessPoolExecutor was tried
 first: its feeder and manager threads fight the event loop for the GIL and cost the crawl
 about as much CPU per page as extracting in-process.
 
-Every page has a time budget, in a worker or in-process. ``brief_scraper.budget`` stops an
+Every page has a time budget, in a worker or in-process. ``brief_scraper.crawling.budget`` stops an
 extraction that runs past it from inside (a timer signal in the process's main thread), and
 the page is dropped, counted and logged; the worker answers ``null`` for it and goes on. A
 worker whose page runs past twice the budget (and a second) has not been stopped that way:
@@ -59,8 +59,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Self
 from scrapy import signals
 from scrapy.utils.misc import load_object
 
-from brief_scraper.budget import OverBudget, call_within, can_interrupt
-from brief_scraper.stats import lost_keys
+from brief_scraper.crawling.budget import OverBudget, call_within, can_interrupt
+from brief_scraper.runs.stats import lost_keys
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -100,7 +100,7 @@ class PageStuck(WorkerDied):
 class Worker:
     """One worker process and the pages it has not answered yet."""
 
-    arguments: tuple[str, ...] = ("-m", "brief_scraper.workers")  # after sys.executable
+    arguments: tuple[str, ...] = ("-m", "brief_scraper.crawling.workers")  # after sys.executable
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
@@ -282,11 +282,14 @@ class Extractor:
                 record = await worker.extract(number, body, url, content_type)
             except PageStuck:
                 self._retire(slot, worker)
-                return self._timed_out(url)
+                self._timed_out(url)
+                return None
             except WorkerDied:
                 self._replace(slot, worker, url, attempt)
                 continue
-            return record if record is not None else self._timed_out(url)
+            if record is None:
+                self._timed_out(url)
+            return record
         return None
 
     def _extract_here(self, body: bytes, url: str, content_type: str | None) -> dict[str, Any] | None:
@@ -296,7 +299,8 @@ class Extractor:
         try:
             return call_within(self.budget, self.function, body, url, content_type)
         except OverBudget:
-            return self._timed_out(url)
+            self._timed_out(url)
+            return None
 
     def _timed_out(self, url: str) -> None:
         self._count(*lost_keys(EXTRACT_TIMEOUT))

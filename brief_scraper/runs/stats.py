@@ -11,7 +11,7 @@ exception text ever goes into a key: those belong in the log.
 ``brief/dropped/<reason>``             records not written, by reason: ``invalid`` (kept in the
                                        run's rejected file), ``duplicate``, ``replaced``; and
                                        pages asked for that gave no record (see
-                                       ``brief_scraper/losses.py``): ``robots``,
+                                       ``brief_scraper/crawling/losses.py``): ``robots``,
                                        ``redirect_loop``, ``redirect_limit``, ``http_<status>``,
                                        ``not_html``, ``timeout``, ``extract_timeout``...
 ``brief/pages/requested``              requests the spider made (start URLs, listings, pages),

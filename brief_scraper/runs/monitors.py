@@ -1,6 +1,6 @@
 """Health checks of a run, as Spidermon monitors: each a stat, a comparison and a setting.
 
-``HealthCheckSuite`` holds them; ``brief_scraper.runreport.RunReport`` runs it when the spider
+``HealthCheckSuite`` holds them; ``brief_scraper.runs.runreport.RunReport`` runs it when the spider
 closes (after the writer has closed the run) and the ``crawl`` command exits with status 1
 when any fails. Every message names the stat, its value, the threshold and the setting, for a
 pass as for a failure: ``brief/dropped/invalid is 3, expected <= 0 (BRIEF_MAX_INVALID)``.
@@ -41,7 +41,7 @@ from spidermon import MonitorSuite
 from spidermon.contrib.scrapy.monitors import base  # a module: pytest must not collect its TestCases
 
 from brief_scraper.record import EXTRACTED_FIELDS
-from brief_scraper.stats import (
+from brief_scraper.runs.stats import (
     PAGES_LOST,
     PAGES_REQUESTED,
     RECORDS_FOUND,
@@ -285,7 +285,7 @@ class CoverageDropMonitor(FieldCoverageMonitor):
     (a series) moves with the pages a run happens to find, while a field the spider's owner
     set a rule for is one whose fall means a broken selector, even above its floor.
 
-    The previous run (``brief_scraper.history.previous_run``) comes in the suite's data as
+    The previous run (``brief_scraper.runs.history.previous_run``) comes in the suite's data as
     ``previous_run``; without one (a first run) the check is skipped.
     """
 

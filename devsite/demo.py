@@ -1,6 +1,6 @@
 """``make demo``: crawl the offline site with the real ``wilsoncenter`` spider and show the result.
 
-Starts the offline site (``brief_scraper.offline_site``) on 127.0.0.1, runs ``scrapy crawl
+Starts the offline site (``devsite.offline_site``) on 127.0.0.1, runs ``scrapy crawl
 wilsoncenter -a base_url=http://127.0.0.1:<port>`` in a subprocess with delays off, lets the
 project's pipelines write ``output/demo/wilsoncenter/<UTC time>.jsonl`` (and its
 ``latest.jsonl``), prints where the file is and a summary (records, titles, dropped, errors,
@@ -24,9 +24,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from brief_scraper.offline_site import OfflineSite
-from brief_scraper.runreport import report_path
-from brief_scraper.runs import run_name
+from brief_scraper.runs.files import run_name
+from brief_scraper.runs.runreport import report_path
+from devsite.offline_site import OfflineSite
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"

@@ -7,13 +7,13 @@ Lines are sorted by URL, keys in schema order, so the same runs always give the 
 ``dataset.runs.json`` beside it says which run files (name and size) it was built from, with
 a digest of the dataset's bytes.
 
-Built when a run closes (the ``DatasetUpdate`` extension, ``brief_scraper/datasetupdate.py``):
+Built when a run closes (the ``DatasetUpdate`` extension, ``brief_scraper/runs/datasetupdate.py``):
 incrementally, from the dataset and the runs newer than those it holds; from every run file
 when that is not sound (a run file it was built from changed or went, a new run older than
 the newest it holds, the dataset not matching its digest, no dataset). Both ways give the
 same file, and the run files alone can always give it again::
 
-    python -m brief_scraper.dataset rebuild output/wilsoncenter [--parquet]
+    python -m brief_scraper.runs.dataset rebuild output/wilsoncenter [--parquet]
 
 Written atomically: a temporary file in the same folder, fsync'ed, then ``os.replace``d over
 the old one (and the folder fsync'ed), so a reader sees the old dataset or the new one,
@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brief_scraper.record import FIELDS, load_schema
-from brief_scraper.runs import run_files, run_key, run_name
+from brief_scraper.runs.files import run_files, run_key, run_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -283,9 +283,9 @@ def write_parquet(path: Path, records: Iterable[dict[str, Any]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m brief_scraper.dataset rebuild FOLDER``: the dataset from the run files alone."""
+    """``python -m brief_scraper.runs.dataset rebuild FOLDER``: the dataset from the run files alone."""
     parser = argparse.ArgumentParser(
-        prog="python -m brief_scraper.dataset", description=__doc__.split("\n")[0]
+        prog="python -m brief_scraper.runs.dataset", description=__doc__.split("\n")[0]
     )
     commands = parser.add_subparsers(dest="command", required=True)
     rebuild = commands.add_parser("rebuild", help="rewrite dataset.jsonl from the run files alone")

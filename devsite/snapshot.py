@@ -12,7 +12,7 @@ Built once, deterministically, from what is on disk when it is built:
 
 :class:`Snapshot` also says what a crawl should find (``entries``), so tests compare a crawl
 with the site instead of with numbers that change as fixtures are added. Serving is
-``brief_scraper.offline_site``.
+``devsite.offline_site``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from urllib.parse import quote, urlsplit
 
 from w3lib.encoding import html_body_declared_encoding
 
-from brief_scraper.discovery import ITEM_TYPES
+from brief_scraper.crawling.discovery import ITEM_TYPES
 from brief_scraper.page import Page
 from brief_scraper.parsing import decode_html, parse_root
 from brief_scraper.urls import host_of

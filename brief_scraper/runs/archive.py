@@ -10,7 +10,7 @@ tooling, FastWARC, warcio itself (``warcio index``, ``warcio extract``), and
 
 - **One gzip member per record**, each written with one ``write(2)``: the file is a valid
   ``.warc.gz`` after every record, so a crawl killed even with SIGKILL leaves an archive
-  every reader reads (at most a last member cut short, which ``brief_scraper.warcpages``
+  every reader reads (at most a last member cut short, which ``brief_scraper.runs.warcpages``
   passes over).
 - **Responses answered from the HTTP cache** (flag ``cached``: a ``304 Not Modified``
   revalidation, or a fresh cached page) are not archived again: their page is in the
@@ -57,10 +57,10 @@ from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from brief_scraper.runreport import run_opened
-from brief_scraper.runs import run_name
-from brief_scraper.stats import ARCHIVE_BYTES, ARCHIVE_CACHED, ARCHIVE_FILES, ARCHIVE_RESPONSES
-from brief_scraper.warcpages import PAGE_HEADER
+from brief_scraper.runs.files import run_name
+from brief_scraper.runs.runreport import run_opened
+from brief_scraper.runs.stats import ARCHIVE_BYTES, ARCHIVE_CACHED, ARCHIVE_FILES, ARCHIVE_RESPONSES
+from brief_scraper.runs.warcpages import PAGE_HEADER
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
