@@ -7,6 +7,7 @@ reads its key order from there so the two cannot drift apart.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -55,27 +56,27 @@ def load_schema() -> dict[str, Any]:
     return schema
 
 
-FIELDS: tuple[str, ...] = tuple(load_schema()["properties"])
-"""Record keys in schema order."""
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """What the project does with one record field, read from its schema property: the one
+    place a new field (a property added to schema.json) becomes stats, checks and columns."""
 
-LIST_FIELDS: frozenset[str] = frozenset(
-    name for name, spec in load_schema()["properties"].items() if spec.get("type") == "array"
-)
+    name: str
+    extracted: bool  # "x-extracted": layers fill it; provenance, coverage stats, checks, dedupe
+    is_list: bool  # empty is [] (else null)
+    pandas_dtype: str  # the column's dtype in every run (PANDAS_DTYPES)
+    dedupe_weight: int  # what a non-empty value adds to a record's richness (pipelines/dedupe.py)
 
-EXTRACTED_FIELDS: tuple[str, ...] = FIELDS[FIELDS.index("title") : FIELDS.index("provenance")]
-"""Fields that extraction layers fill, and that provenance speaks of."""
 
-
-def empty_record(url: str, source: str) -> dict[str, Any]:
-    """Return a record with every key present and nothing found yet.
-
-    >>> rec = empty_record("https://example.org/a", "example.org")
-    >>> list(rec)[:3], rec["authors"], rec["title"], rec["schema_version"]
-    (['url', 'source', 'title'], [], None, 1)
-    """
-    record: dict[str, Any] = {f: [] if f in LIST_FIELDS else None for f in FIELDS}
-    record.update(url=url, source=source, provenance={}, schema_version=SCHEMA_VERSION)
-    return record
+def _field_spec(name: str, spec: dict[str, Any]) -> FieldSpec:
+    extracted = spec.get("x-extracted") is True
+    return FieldSpec(
+        name=name,
+        extracted=extracted,
+        is_list=spec.get("type") == "array",
+        pandas_dtype=_pandas_dtype(spec),
+        dedupe_weight=int(spec.get("x-dedupe-weight", 1 if extracted else 0)),
+    )
 
 
 def _pandas_dtype(spec: dict[str, Any]) -> str:
@@ -95,9 +96,38 @@ def _pandas_dtype(spec: dict[str, Any]) -> str:
     return "object"
 
 
-PANDAS_DTYPES: dict[str, str] = {
-    name: _pandas_dtype(spec) for name, spec in load_schema()["properties"].items()
+FIELD_SPECS: dict[str, FieldSpec] = {
+    name: _field_spec(name, spec) for name, spec in load_schema()["properties"].items()
 }
+"""Every record field, in schema order, with what the project does with it."""
+
+FIELDS: tuple[str, ...] = tuple(FIELD_SPECS)
+"""Record keys in schema order."""
+
+LIST_FIELDS: frozenset[str] = frozenset(name for name, spec in FIELD_SPECS.items() if spec.is_list)
+
+EXTRACTED_FIELDS: tuple[str, ...] = tuple(name for name, spec in FIELD_SPECS.items() if spec.extracted)
+"""Fields that extraction layers fill, and that provenance speaks of (``x-extracted``)."""
+
+DEDUPE_WEIGHTS: dict[str, int] = {
+    name: spec.dedupe_weight for name, spec in FIELD_SPECS.items() if spec.dedupe_weight
+}
+"""What each non-empty field adds to a record's richness: of two duplicates the richer is kept."""
+
+
+def empty_record(url: str, source: str) -> dict[str, Any]:
+    """Return a record with every key present and nothing found yet.
+
+    >>> rec = empty_record("https://example.org/a", "example.org")
+    >>> list(rec)[:3], rec["authors"], rec["title"], rec["schema_version"]
+    (['url', 'source', 'title'], [], None, 1)
+    """
+    record: dict[str, Any] = {f: [] if f in LIST_FIELDS else None for f in FIELDS}
+    record.update(url=url, source=source, provenance={}, schema_version=SCHEMA_VERSION)
+    return record
+
+
+PANDAS_DTYPES: dict[str, str] = {name: spec.pandas_dtype for name, spec in FIELD_SPECS.items()}
 """pandas dtype of each column, the same in every run whatever it found:
 ``pd.read_json(path, lines=True, dtype=False).astype(PANDAS_DTYPES)``. Text is ``string``
 (missing is ``<NA>``), lists and objects stay Python objects, and dates stay ISO 8601 text

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from brief_scraper.record import EXTRACTED_FIELDS
+from brief_scraper.record import DEDUPE_WEIGHTS
 from brief_scraper.runs.stats import DUPLICATES, dropped_key, is_empty
 from pipelines.signals import record_replaced
 
@@ -36,8 +36,9 @@ class DuplicateRecord(DropItem):
 
 
 def richness(record: ItemAdapter) -> int:
-    """Return how many extracted fields (title ... language) of *record* have a value."""
-    return sum(not is_empty(record.get(field)) for field in EXTRACTED_FIELDS)
+    """Return how rich *record* is: the weights (``DEDUPE_WEIGHTS``, from schema.json) of its
+    extracted fields that have a value."""
+    return sum(weight for field, weight in DEDUPE_WEIGHTS.items() if not is_empty(record.get(field)))
 
 
 class DedupePipeline:
