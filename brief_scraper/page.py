@@ -33,7 +33,17 @@ _MARKER_CLASS_HINT_RE = re.compile(r"author|byline|auteur|autor|date|publi|poste
 _MARKER_CLASS_RE = re.compile(r"author|byline|auteur|autor|date|publi|posted|datum|time|meta|\bfn\b")
 
 _WORD_RE = re.compile(r"\w+")
+# The text nodes just around the headline, read once for every finder that looks there
+# (dates, bylines, type labels). The position limit comes first: libxml2 then stops walking.
+_AFTER_HEADLINE = etree.XPath("following::text()[position() <= 100]")
+_BEFORE_HEADLINE = etree.XPath("preceding::text()[position() <= 20]")
+_INVISIBLE_TEXT_PARENTS = frozenset({"script", "style"})
 _HIDDEN_CLASS_RE = re.compile(r"sr-only|visually-hidden|\bhidden\b|screen-reader")
+
+
+def _is_shown(text: Any) -> bool:
+    parent = text.getparent()
+    return parent is None or parent.tag not in _INVISIBLE_TEXT_PARENTS
 
 
 def is_hidden(element: Any) -> bool:
@@ -162,6 +172,24 @@ class Page:
             return best
         mains = [*self.elements("main"), *self.elements("article")]
         return next((h for h in visible if any(m in h.iterancestors() for m in mains)), visible[0])
+
+    @cached_property
+    def _after_headline(self) -> list[Any]:
+        return _AFTER_HEADLINE(self.headline) if self.headline is not None else []
+
+    @cached_property
+    def _before_headline(self) -> list[Any]:
+        return list(reversed(_BEFORE_HEADLINE(self.headline))) if self.headline is not None else []
+
+    def text_after_headline(self, within: int) -> list[Any]:
+        """Return the non-blank text nodes (lxml strings) among the first *within* (at most
+        100) after the headline, scripts and styles left out, page order."""
+        return [t for t in self._after_headline[:within] if t.strip() and _is_shown(t)]
+
+    def text_before_headline(self, within: int) -> list[Any]:
+        """Return the non-blank text nodes among the *within* (at most 20) just before the
+        headline, scripts and styles left out, nearest first."""
+        return [t for t in self._before_headline[:within] if t.strip() and _is_shown(t)]
 
     @cached_property
     def boilerplate(self) -> Boilerplate:

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from itertools import zip_longest
 from typing import Any
 
-from lxml import etree
-
 from brief_scraper.finders.nodes import is_comment_or_form, node_text
 from brief_scraper.names import MAX_BYLINE_NAMES, make_author, names_in_byline
 from brief_scraper.page import Marked, Page
@@ -56,12 +54,6 @@ def _has_ancestor_class(element: Any, name: str) -> bool:
 _BY_WORDS = ("by", "von", "par", "por")
 _BY_WORD_RE = re.compile(r"\b(?:by|von|par|por)\b", re.I)
 _BY_LINE_RE = re.compile(r"^\s*(?:written\s+)?(?:by|von|par|por|door|af|av)\s*:?\s+\S", re.I)
-_NEAR_HEADLINE = etree.XPath(
-    "following::text()[position() <= 60][normalize-space()][not(ancestor::script or ancestor::style)]"
-)
-_BEFORE_HEADLINE = etree.XPath(
-    "preceding::text()[position() <= 12][normalize-space()][not(ancestor::script or ancestor::style)]"
-)
 
 
 def find_by_line(page: Page, site_names: set[str]) -> list[Author]:
@@ -71,7 +63,7 @@ def find_by_line(page: Page, site_names: set[str]) -> list[Author]:
         return []
     boilerplate = page.boilerplate
     # The nearest line on either side: a byline may sit above the headline too.
-    after, before = _NEAR_HEADLINE(headline), list(reversed(_BEFORE_HEADLINE(headline)))
+    after, before = page.text_after_headline(60), page.text_before_headline(12)
     nearest = [t for pair in zip_longest(after[: len(before)], before) for t in pair if t is not None]
     for text in [*nearest, *after[len(before) :]]:
         if text.getparent() in boilerplate:
@@ -86,8 +78,8 @@ def find_by_line(page: Page, site_names: set[str]) -> list[Author]:
             parent = text.getparent()
             container = parent.getparent() if text.is_tail and parent is not None else parent
             line = " ".join(container.itertext()) if container is not None else ""
-            after = _BY_WORD_RE.split(line, maxsplit=1)[-1]  # "Post author By Jane Doe"
-            names = names_in_byline(after, site_names) if len(after) < 160 else []
+            rest = _BY_WORD_RE.split(line, maxsplit=1)[-1]  # "Post author By Jane Doe"
+            names = names_in_byline(rest, site_names) if len(rest) < 160 else []
             if names:
                 return _with_links(names, [container], page)
     return []

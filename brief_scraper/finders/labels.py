@@ -36,9 +36,9 @@ _SERIES_RE = re.compile(
 # From the text nodes up: a contains() on each paragraph's string value copies all its text;
 # and the paragraphs are found in Python, since "/ancestor::p[1]" merges one node-set per
 # text node (as does "p//text()" per paragraph), which libxml2 does in quadratic time.
-_SERIES_TEXTS = etree.XPath(
-    "descendant::text()[contains(., 'series') or contains(., 'Series') or contains(., 'serie')"
-    " or contains(., 'série') or contains(., 'Reihe')][ancestor::p]"
+_SERIES_TEXTS = etree.XPath(  # the ancestor test first: it rules out scripts' long texts
+    "descendant::text()[ancestor::p][contains(., 'series') or contains(., 'Series') or contains(., 'serie')"
+    " or contains(., 'série') or contains(., 'Reihe')]"
 )
 
 
@@ -116,12 +116,6 @@ def _in_link_list(element: Any) -> bool:
 
 _TYPE_CLASS_RE = re.compile(r"type|kicker|eyebrow|label|format|overline", re.I)
 _BULLETS = " •·|-–—:/"
-_AROUND_HEADLINE = etree.XPath(
-    "preceding::text()[position() <= 8][normalize-space()][not(ancestor::script or ancestor::style)]"
-)
-_AFTER_HEADLINE = etree.XPath(
-    "following::text()[position() <= 4][normalize-space()][not(ancestor::script or ancestor::style)]"
-)
 _MAX_LABEL_WORDS = 4
 
 
@@ -147,7 +141,7 @@ def find_type_label(page: Page, rules: SiteRules) -> str | None:
     if headline is None:
         return None
     boilerplate = page.boilerplate
-    candidates = [*reversed(_AROUND_HEADLINE(headline)), *_AFTER_HEADLINE(headline)]
+    candidates = [*page.text_before_headline(8), *page.text_after_headline(4)]
     for text in candidates:
         element = text.getparent()
         if text.is_tail and element is not None:  # "<span aria-hidden>•</span> Report": the span's parent's

@@ -46,15 +46,6 @@ _DATE_TESTS: tuple[Callable[[Marked], bool], ...] = (
 _NEAR_HEADLINE_STEP = 5  # before the loose tests: any <time>, any class with "date"
 
 
-# Text right around the headline: where bylines put the date when no markup names it.
-# The position limit comes first: libxml2 then stops walking there, instead of building the
-# whole rest of the page before counting (half the cost of the finder).
-_NEAR_HEADLINE_XPATH = etree.XPath(
-    "following::text()[position() <= 100][normalize-space()][not(ancestor::script or ancestor::style)]"
-)
-_BEFORE_HEADLINE_XPATH = etree.XPath(
-    "preceding::text()[position() <= 20][normalize-space()][not(ancestor::script or ancestor::style)]"
-)
 # Days a web page can be from: "28.09.1912:44" is a day and a time run together.
 _EARLIEST_WEB_DAY = "1991"
 _HAS_YEAR_RE = re.compile(r"(?:199|20\d)\d")
@@ -75,7 +66,7 @@ def find_date_near_headline(page: Page) -> dict[str, Any]:
     boilerplate = page.boilerplate
     # The nearest date on either side: a byline's just after, a kicker's just before; after
     # comes first at the same distance.
-    after, before = _NEAR_HEADLINE_XPATH(headline), list(reversed(_BEFORE_HEADLINE_XPATH(headline)))
+    after, before = page.text_after_headline(100), page.text_before_headline(20)
     nearest = [t for pair in zip_longest(after[: len(before)], before) for t in pair if t is not None]
     for text in [*nearest, *after[len(before) :]]:
         if len(text) <= 160 and _HAS_YEAR_RE.search(text) and text.getparent() not in boilerplate:
