@@ -8,6 +8,7 @@ whether it is the site itself (a publisher is no author). Pure string functions,
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from brief_scraper.record import Author
@@ -56,11 +57,17 @@ def squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
-def _site_keys(site_names: list[str]) -> set[str]:
-    """Return the squashed forms a site goes by: each name, and each host without its TLD."""
+@lru_cache(maxsize=64)
+def _site_keys_of(site_names: tuple[str, ...]) -> frozenset[str]:
     keys = {squash(n) for n in site_names} | {squash(n.rsplit(".", 1)[0]) for n in site_names if "." in n}
     keys.discard("")
-    return keys
+    return frozenset(keys)
+
+
+def _site_keys(site_names: list[str]) -> frozenset[str]:
+    """Return the squashed forms a site goes by: each name, and each host without its TLD
+    (remembered: a page's thousand authors are each checked against the same few names)."""
+    return _site_keys_of(tuple(site_names))
 
 
 def is_site_name(name: str, site_names: list[str]) -> bool:
