@@ -38,7 +38,7 @@ def test_the_example_sources_file_is_valid() -> None:
         (GOOD + "delay_seconds = -1\n", "sources: rand: delay_seconds: must be a number of seconds"),
         (GOOD + "delay_seconds = true\n", "sources: rand: delay_seconds: must be a number of seconds"),
         (GOOD + "min_records = 1.5\n", "sources: rand: min_records: must be a whole number"),
-        (GOOD + "min_coverage = { colour = 0.5 }\n", "sources: rand: min_coverage: 'colour' is not an extracted"),
+        (GOOD + "min_coverage = { colour = 0.5 }\n", "sources: rand: min_coverage: 'colour' is not an"),
         (GOOD + "min_coverage = { title = 2 }\n", "sources: rand: min_coverage: title: must be a share"),
         (GOOD + '[sources.rand2]\nhosts = ["www.rand.org"]\nfeeds = ["https://www.rand.org/f"]\n',
          "sources: rand2: hosts: 'www.rand.org' is also a host of source 'rand'"),
