@@ -38,6 +38,7 @@ _WORD_RE = re.compile(r"\w+")
 _AFTER_HEADLINE = etree.XPath("following::text()[position() <= 100]")
 _BEFORE_HEADLINE = etree.XPath("preceding::text()[position() <= 20]")
 _INVISIBLE_TEXT_PARENTS = frozenset({"script", "style"})
+_MAX_HEADLINE_CANDIDATES = 50
 _HIDDEN_CLASS_RE = re.compile(r"sr-only|visually-hidden|\bhidden\b|screen-reader")
 
 
@@ -153,7 +154,8 @@ class Page:
         og:title; with no overlap anywhere, the first visible one inside main/article, else
         the first visible one.
         """
-        visible = [h for h in self.elements("h1") if not is_hidden(h)]
+        # The headline is among a page's first h1s: a page of 10,000 costs no more.
+        visible = [h for h in self.elements("h1")[:_MAX_HEADLINE_CANDIDATES] if not is_hidden(h)]
         if not visible:
             return None
         titles = ["".join(t.itertext()) for t in self.elements("title")]

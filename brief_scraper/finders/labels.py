@@ -117,6 +117,7 @@ def _in_link_list(element: Any) -> bool:
 _TYPE_CLASS_RE = re.compile(r"type|kicker|eyebrow|label|format|overline", re.I)
 _BULLETS = " •·|-–—:/"
 _MAX_LABEL_WORDS = 4
+_MAX_LABEL_TEXT = 200  # characters of a text node, spaces and bullets included
 
 
 def _is_type_label(text: str, element: Any) -> bool:
@@ -146,7 +147,9 @@ def find_type_label(page: Page, rules: SiteRules) -> str | None:
         element = text.getparent()
         if text.is_tail and element is not None:  # "<span aria-hidden>•</span> Report": the span's parent's
             element = element.getparent()
-        label = clean_text(str(text).strip(_BULLETS)) if element is not None else None
+        if element is None or len(text) > _MAX_LABEL_TEXT:
+            continue
+        label = clean_text(str(text).strip(_BULLETS))
         # The cheap tests on the text first; where the element sits, only for a label.
         if not label or not _is_type_label(label, element) or element in boilerplate or is_hidden(element):
             continue

@@ -13,13 +13,19 @@ _INVISIBLE_TAGS = frozenset({"script", "style", "noscript"})
 _PARAGRAPHS = etree.XPath(".//p")
 
 
+# No record text is longer (schema.json's largest maxLength is 10,000): a 50 MB text node is
+# cut before it is cleaned, not after, so that every finder reading it costs no more.
+MAX_NODE_TEXT = 20_000
+
+
 def node_text(node: Any) -> str | None:
-    """Return the visible text of lxml element *node*, cleaned (scripts and styles left out)."""
+    """Return the visible text of lxml element *node*, cleaned (scripts and styles left out),
+    of at most MAX_NODE_TEXT characters before cleaning."""
     if node is None or not isinstance(node.tag, str):
         return None
     if len(node) == 0:  # no children (most links and labels): no XPath needed
-        return None if node.tag in _INVISIBLE_TAGS else clean_text(node.text)
-    return clean_text(" ".join(_VISIBLE_TEXT(node)))
+        return None if node.tag in _INVISIBLE_TAGS else clean_text((node.text or "")[:MAX_NODE_TEXT])
+    return clean_text(" ".join(_VISIBLE_TEXT(node))[:MAX_NODE_TEXT])
 
 
 def all_text(element: Any) -> str:
