@@ -202,6 +202,60 @@ _DESK_WORDS_RE = re.compile(
     re.I,
 )
 _HANDLE_RE = re.compile(r"\s*@\w+\s*$")
+# A position after a name, or alone in a list of names: "Jane Doe, Senior Editor",
+# "Andrew Bosworth, Chief Technology Officer". Role words only: no name consists of them.
+_ROLE = (
+    r"(?:(?:senior|chief|managing|executive|deputy|associate|contributing|staff|guest|freier?|leitende[rn]?)\s+)?"
+    r"(?:editor(?:-in-chief)?|editorial director|chefredakteur(?:in)?|redakteur(?:in)?|reporter(?:in)?"
+    r"|correspondent|korrespondent(?:in)?|contributor|writer|columnist|kolumnist(?:in)?|journalist(?:in)?"
+    r"|(?:technology |executive |operating |financial )?officer|head of [\w &-]+|director(?: of [\w &-]+)?"
+    r"|president|professor|(?:research |senior |non-resident )?fellow|analyst|researcher"
+    r"|expert(?:e|in)? (?:für|for|on) [\w &-]+)"
+)
+# After a separator only: without one, "Antrim Court Reporter" is a newspaper's name.
+_TRAILING_ROLE_RE = re.compile(rf"\s*[,|–—]\s*{_ROLE}\s*$", re.I)
+_ROLE_ONLY_RE = re.compile(rf"^\s*{_ROLE}\s*$", re.I)
+# Picture and text credits before a name: "Fotos: Ivan Valetny".
+_CREDIT_RE = re.compile(r"^\s*(?:fotos?|photos?|bilder?|images?|illustrations?|text)\s*:\s*", re.I)
+
+
+def strip_role(name: str) -> str:
+    """Return a person's *name* without a position or an organization after it.
+
+    >>> strip_role("Christoph Hein, Chefredakteur"), strip_role("Jane Doe | Senior Editor")
+    ('Christoph Hein', 'Jane Doe')
+    >>> strip_role("John O'connor The Associated Press"), strip_role("Fotos: Ivan Valetny")
+    ("John O'connor", 'Ivan Valetny')
+    >>> strip_role("Mexico Institute"), strip_role("Antrim Court Reporter")
+    ('Mexico Institute', 'Antrim Court Reporter')
+    """
+    text = _CREDIT_RE.sub("", name)
+    for _ in range(2):
+        cut = _TRAILING_ROLE_RE.sub("", text)
+        if cut == text or len(cut.split()) < 2:
+            break
+        text = cut
+    words = text.replace(",", " , ").split()
+    for size in range(min(4, len(words) - 2), 0, -1):  # the longest organization first
+        head, tail = words[:-size], words[-size:]
+        # Set apart by a comma, or named "The ...": "Field Level Media" is one name.
+        apart = head[-1:] == [","] or tail[0] == "The"
+        if apart and author_kind(" ".join(tail)) == "organization":
+            head_text = " ".join(head).replace(" , ", ", ").strip(" ,")
+            if len(head_text.replace(",", " ").split()) >= 2 and author_kind(head_text) == "person":
+                return head_text
+    return text.strip()
+
+
+def is_role(text: str) -> bool:
+    """Return whether *text* is a position, not a name ("Chief Technology Officer").
+
+    >>> is_role("Chief Technology Officer"), is_role("Head of Reality Labs"), is_role("Jane Doe")
+    (True, True, False)
+    """
+    return bool(_ROLE_ONLY_RE.match(text))
+
+
 _AFFILIATION_RE = re.compile(r"\s+(?:\||–|—|/)\s+.*$|\s*,\s*(?:USA TODAY|The [A-Z].*)$")
 
 
@@ -223,11 +277,15 @@ def clean_author_name(name: str, site_names: list[str], kind: str = "organizatio
     True
     >>> clean_author_name("Redaktion", [])
     'Redaktion'
+    >>> clean_author_name("Elizabeth Flores, Senior Editor", [], "person")
+    'Elizabeth Flores'
     """
     text = clean_text(_AFFILIATION_RE.sub("", _HANDLE_RE.sub("", _PREFIX_RE.sub("", name))))
     text = clean_text((text or "").strip(" ,;:-"))
     if not text or not any(ch.isalpha() for ch in text):
         return None
+    if kind == "person":
+        text = strip_role(text)
     sites = _site_keys(site_names)
     desk = bool(_DESK_WORDS_RE.search(text))
     squashed = squash(_DESK_WORDS_RE.sub("", text))
@@ -264,6 +322,10 @@ def clean_authors(authors: list[Author], site_names: list[str]) -> list[Author]:
     """
     cleaned: list[Author] = []
     seen: set[str] = set()
+    # A position split off a name ("Jane Doe, Chief Technology Officer") is no author; a
+    # byline that is a position alone ("Staff Writer") is the credit the page gives: kept.
+    if not all(is_role(a["name"]) for a in authors):
+        authors = [a for a in authors if not is_role(a["name"])]
     for author in authors:
         name = clean_author_name(author["name"], site_names, author["kind"])
         if name and name.casefold() not in seen:
