@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import crawlrun
-from localsite import LocalSite
+from localsite import GeneratedSite
 
 from brief_scraper import extract
 
@@ -54,7 +54,7 @@ def server_alone(server: crawlrun.Server, pages: int, connections: int = 16) -> 
 
 def extract_ms(pages: int, sample: int = 300, rounds: int = 2) -> float:
     """Return the mean time of ``extract()`` on the site's first *sample* pages, in ms (best round)."""
-    site = LocalSite(min(pages, sample))
+    site = GeneratedSite(min(pages, sample))
     bodies = [(site.page(n), f"http://127.0.0.1{path}") for n, path in enumerate(site.paths())]
     for body, url in bodies[:20]:  # imports and caches
         extract(body, url)
