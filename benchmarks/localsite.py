@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from devsite.generated import GeneratedSite  # noqa: E402
 from devsite.server import HOST, KINDS, listening_socket, serve  # noqa: E402
 
-__all__ = ["ROOT", "GeneratedSite", "load"]
+__all__ = ["KINDS", "ROOT", "GeneratedSite", "load"]
 
 
 async def _fetch_all(port: int, paths: list[str], connections: int) -> int:

@@ -1,7 +1,7 @@
 """Time per record of each item pipeline, against extract()'s time per page, in one process.
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/pipeline_speed.py [--records N] [--rounds N]``.
-Records are ``extract()`` of the local site's pages (``benchmarks/localsite.py``: the
+Records are ``extract()`` of the local site's pages (``devsite/generated.py``: the
 fixtures' publication pages, varied), each with a new URL in every round so that none is a
 duplicate. They go through ``ITEM_PIPELINES`` in order, as in a crawl (project settings,
 output to a temporary folder), then the ``item_scraped`` signal (pipelines that remember

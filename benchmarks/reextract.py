@@ -2,7 +2,7 @@
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/reextract.py [--pages N] [--rounds N]``.
 
-The archive: ``--pages`` (default 2,000) pages of the benchmark site (``localsite.py``: the
+The archive: ``--pages`` (default 2,000) pages of the benchmark site (``devsite/generated.py``: the
 fixtures' design A, B and C publication pages, each with its own title, slug and date), each
 written as our page archive writes a fetched page (``brief_scraper.runs.archive.WarcFiles``: a
 request and a response record, one gzip member each). Then, per round, interleaved:
