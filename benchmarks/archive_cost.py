@@ -1,7 +1,7 @@
 """What the page archive costs a crawl: the project's crawl with and without it, interleaved.
 
 Run: ``.venv/bin/python benchmarks/archive_cost.py [--pages N] [--repeat N]``. The local site
-(``localsite.py``) is crawled by the ``wilsoncenter`` spider with every pipeline
+(``devsite/generated.py``) is crawled by the ``wilsoncenter`` spider with every pipeline
 (``crawlrun.py``, the same crawl as ``crawl_throughput.py``'s (a)), ``--repeat`` times with
 ``BRIEF_ARCHIVE_ENABLED`` on and off in turn. Printed: each crawl's pages/s and CPU a page
 (crawl process and extraction workers; the archive's thread is in the crawl process), the

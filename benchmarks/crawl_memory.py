@@ -2,7 +2,7 @@
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/crawl_memory.py [--pages 1000,10000]
 [--no-bare]``. For each size a local site of that many publication pages
-(``benchmarks/localsite.py``) is served on 127.0.0.1 and crawled, in a new process each
+(``devsite/generated.py``) is served on 127.0.0.1 and crawled, in a new process each
 (``benchmarks/crawlrun.py``), by (a) the ``wilsoncenter`` spider with every pipeline and,
 unless ``--no-bare``, (b) the bare spider, which shows what Scrapy itself holds.
 

@@ -1,9 +1,9 @@
 """Pages per second of the project's crawl against a bare Scrapy spider, on the same local site.
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/crawl_throughput.py [--pages N] [--repeat N]
-[--profile]``. A local site of ``--pages`` publication pages (``benchmarks/localsite.py``) is
-served on 127.0.0.1 by its own process, then crawled, each crawl in a new process
-(``benchmarks/crawlrun.py``), interleaved ``--repeat`` times:
+[--profile]``. A local site of ``--pages`` publication pages (``devsite/generated.py``) is
+served on 127.0.0.1 by its own process (``benchmarks/localsite.py serve``), then crawled,
+each crawl in a new process (``benchmarks/crawlrun.py``), interleaved ``--repeat`` times:
 
 (a) ``wilsoncenter``: the project's spider (sitemap discovery, ``extract()`` on each page)
     and every item pipeline in ``ITEM_PIPELINES``;
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import crawlrun
-from localsite import LocalSite
+from localsite import KINDS, GeneratedSite
 
 from brief_scraper import extract
 
@@ -54,7 +54,7 @@ def server_alone(server: crawlrun.Server, pages: int, connections: int = 16) -> 
 
 def extract_ms(pages: int, sample: int = 300, rounds: int = 2) -> float:
     """Return the mean time of ``extract()`` on the site's first *sample* pages, in ms (best round)."""
-    site = LocalSite(min(pages, sample))
+    site = GeneratedSite(min(pages, sample))
     bodies = [(site.page(n), f"http://127.0.0.1{path}") for n, path in enumerate(site.paths())]
     for body, url in bodies[:20]:  # imports and caches
         extract(body, url)
@@ -159,9 +159,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS(_PER_DOMAIN)")
     parser.add_argument(
         "--server",
-        choices=["asyncio", "threading", "stdlib"],
+        choices=KINDS,
         default="asyncio",
-        help="the local site's server (benchmarks/localsite.py)",
+        help="the local site's server (devsite/server.py's serve())",
     )
     parser.add_argument("--profile", action="store_true", help="also profile one (a) crawl with py-spy")
     crawlrun.add_setting_option(parser, "a setting for every crawl (e.g. HTTPCACHE_ENABLED=true)")

@@ -1,6 +1,6 @@
 """One benchmark crawl per process, and the helpers that start the site and the crawls.
 
-As a script it runs one crawl of the local site (``benchmarks/localsite.py``) with the
+As a script it runs one crawl of the local site (``devsite/generated.py``) with the
 project's settings and prints its figures as one JSON line::
 
     python benchmarks/crawlrun.py --spider wilsoncenter --base-url http://127.0.0.1:PORT --workdir DIR

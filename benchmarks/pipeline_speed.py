@@ -1,7 +1,7 @@
 """Time per record of each item pipeline, against extract()'s time per page, in one process.
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/pipeline_speed.py [--records N] [--rounds N]``.
-Records are ``extract()`` of the local site's pages (``benchmarks/localsite.py``: the
+Records are ``extract()`` of the local site's pages (``devsite/generated.py``: the
 fixtures' publication pages, varied), each with a new URL in every round so that none is a
 duplicate. They go through ``ITEM_PIPELINES`` in order, as in a crawl (project settings,
 output to a temporary folder), then the ``item_scraped`` signal (pipelines that remember
@@ -20,7 +20,7 @@ import tempfile
 import time
 from typing import Any
 
-from localsite import ROOT, LocalSite
+from localsite import ROOT, GeneratedSite
 
 from brief_scraper import extract
 
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=200, help="pages extracted into records")
     parser.add_argument("--rounds", type=int, default=5, help="times each record goes through")
     args = parser.parse_args()
-    site = LocalSite(args.records)
+    site = GeneratedSite(args.records)
     pages = [(site.page(n), f"http://127.0.0.1{path}") for n, path in enumerate(site.paths())]
     start = time.perf_counter()
     records = [extract(body, url) for body, url in pages]

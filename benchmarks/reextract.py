@@ -2,7 +2,7 @@
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/reextract.py [--pages N] [--rounds N]``.
 
-The archive: ``--pages`` (default 2,000) pages of the benchmark site (``localsite.py``: the
+The archive: ``--pages`` (default 2,000) pages of the benchmark site (``devsite/generated.py``: the
 fixtures' design A, B and C publication pages, each with its own title, slug and date), each
 written as our page archive writes a fetched page (``brief_scraper.runs.archive.WarcFiles``: a
 request and a response record, one gzip member each). Then, per round, interleaved:
@@ -34,7 +34,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from localsite import ROOT, LocalSite
+from localsite import ROOT, GeneratedSite
 
 from brief_scraper import extract
 from brief_scraper.runs.archive import Exchange, WarcFiles
@@ -43,7 +43,7 @@ ORIGIN = "https://www.wilsoncenter.org"
 HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Server", "localsite")]
 
 
-def write_archive(folder: Path, site: LocalSite) -> tuple[list[Path], list[tuple[bytes, str]]]:
+def write_archive(folder: Path, site: GeneratedSite) -> tuple[list[Path], list[tuple[bytes, str]]]:
     """Write every page of *site* as an archived fetch; return the WARC files and the pages."""
     files = WarcFiles(folder, "20261128T090000Z", max_bytes=100 * 2**20)
     pages = []
@@ -92,7 +92,7 @@ def main() -> None:
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="bench-reextract-") as tmp:
         workdir = Path(tmp)
-        site = LocalSite(args.pages)
+        site = GeneratedSite(args.pages)
         warcs, pages = write_archive(workdir / "archive", site)
         archive_bytes = sum(p.stat().st_size for p in warcs)
         alone, one, many = [], [], []

@@ -1,7 +1,8 @@
 """The offline site: a snapshot of wilsoncenter.org served on 127.0.0.1 for tests and the demo.
 
 ``devsite.snapshot`` builds the content from the fixture pages found at start; this
-module serves it over HTTP, in a thread, and logs every request (host, path, status) so a
+module answers requests from it (``SnapshotSite``), and ``OfflineSite`` serves it with
+``devsite.server.SiteServer``, in a thread, logging every request (host, path, status) so a
 test can say what a crawl did and did not ask for::
 
     with OfflineSite() as site:              # port 0: any free port
@@ -13,120 +14,65 @@ Routes: ``/robots.txt`` (``Disallow: /search/``, ``/publication/draft-``), ``/si
 a generated one), the listing ``/insight-analysis?_page=N[&programs=<id>]`` and the program's
 ``/program/<slug>/insight-analysis?_page=N`` (design B teasers, newest first, dated),
 every page of the snapshot, a 301 from an old URL, a 404, a 500 and a PDF. Each 200 carries
-an ``ETag`` (a digest of the body); a request naming it in ``If-None-Match`` gets
-``304 Not Modified``, as the crawl's HTTP cache asks on the next run.
+an ``ETag`` (a digest of the body, added by the server); a request naming it in
+``If-None-Match`` gets ``304 Not Modified``, as the crawl's HTTP cache asks on the next run.
 Run it alone with ``python -m devsite.offline_site [--port 8000]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import html
 import logging
 import math
 import threading
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
+from devsite.server import SiteServer
 from devsite.snapshot import FIXTURES_DIR, SITE_DIR, Entry, Snapshot, build_snapshot, display_date
 
 if TYPE_CHECKING:
-    from types import TracebackType
+    from devsite.server import Response
 
 logger = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"  # never any other interface
 HTML = "text/html; charset=utf-8"
 FEATURED_COUNT = 3  # teasers on the program page
 
 
-@dataclass(frozen=True, slots=True)
-class Requested:
-    """One request the site answered."""
+class SnapshotSite:
+    """The snapshot as content: each request answered from it as it is now (tests may edit its pages)."""
 
-    method: str
-    host: str  # the Host header: a crawl that leaves the site shows here as another host
-    path: str  # path and query, as requested
-    status: int
+    def __init__(self, snapshot: Snapshot, site_dir: Path = SITE_DIR) -> None:
+        self.snapshot, self.site_dir = snapshot, site_dir
+
+    def respond(self, host: str, target: str) -> Response:
+        """Return status, headers and body for a GET of *target* (path and query) on *host*."""
+        return _Router(self.snapshot, self.site_dir, f"http://{host}").route(target)
 
 
-class OfflineSite:
+class OfflineSite(SiteServer):
     """The snapshot served on 127.0.0.1 in a background thread; a context manager."""
 
     def __init__(self, port: int = 0, fixtures_dir: Path = FIXTURES_DIR, site_dir: Path = SITE_DIR) -> None:
-        self.port = port
+        super().__init__(port=port)
         self.fixtures_dir, self.site_dir = fixtures_dir, site_dir
         self.snapshot: Snapshot | None = None
-        self.requests: list[Requested] = []
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``, the address to crawl (set once started)."""
-        return f"http://{HOST}:{self.port}"
 
     def start(self) -> Self:
         """Build the snapshot from the fixtures on disk now and start serving it."""
         self.snapshot = build_snapshot(self.fixtures_dir, self.site_dir)
-        self._server = ThreadingHTTPServer((HOST, self.port), _Handler)
-        self._server.daemon_threads = True
-        self._server.site = self  # type: ignore[attr-defined]
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="offline-site", daemon=True)
-        self._thread.start()
-        logger.info("Offline site at %(url)s", {"url": self.base_url})
-        return self
+        self.site = SnapshotSite(self.snapshot, self.site_dir)
+        return super().start()
 
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    def log(self, request: Requested) -> None:
-        """Record one answered request."""
-        with self._lock:
-            self.requests.append(request)
-
-    def mark(self) -> int:
-        """Return a position in the request log; ``paths(since=mark)`` lists what came after."""
-        with self._lock:
-            return len(self.requests)
-
-    def requested(self, since: int = 0) -> list[Requested]:
-        """Return the requests answered since the *since* mark."""
-        with self._lock:
-            return self.requests[since:]
-
-    def paths(self, since: int = 0, host: str | None = None) -> list[str]:
-        """Return the requested paths (with query) since *since*, on *host* (default: this site's)."""
-        wanted = host or f"{HOST}:{self.port}"
-        return [r.path for r in self.requested(since) if r.host == wanted]
-
-    def respond(self, host: str, target: str) -> tuple[int, dict[str, str], bytes]:
+    def respond(self, host: str, target: str) -> Response:
         """Return status, headers and body for a GET of *target* (path and query) on *host*."""
-        assert self.snapshot is not None, "start() the site first"
-        return _Router(self.snapshot, self.site_dir, f"http://{host}").route(target)
+        assert self.site is not None, "start() the site first"
+        return self.site.respond(host, target)
 
 
 class _Router:
@@ -137,7 +83,7 @@ class _Router:
         self.program = snap.program
         self.port = int(origin.rsplit(":", 1)[1]) if origin.count(":") == 2 else 80
 
-    def route(self, target: str) -> tuple[int, dict[str, str], bytes]:
+    def route(self, target: str) -> Response:
         parts = urlsplit(target)
         path, query = unquote(parts.path), parse_qs(parts.query)  # pages are keyed by decoded path
         if path == "/robots.txt":
@@ -162,7 +108,7 @@ class _Router:
             return served.status, {"Content-Type": served.content_type}, served.body
         return self.page(self.template("not-found.html"), 404)
 
-    def page(self, body: str | bytes, status: int = 200) -> tuple[int, dict[str, str], bytes]:
+    def page(self, body: str | bytes, status: int = 200) -> Response:
         return status, {"Content-Type": HTML}, body.encode("utf-8") if isinstance(body, str) else body
 
     def template(self, name: str, **values: Any) -> str:
@@ -242,7 +188,7 @@ class _Router:
         ]
         return self.template("program.html", featured="\n".join(cards))
 
-    def sitemap(self, page: str | None) -> tuple[int, dict[str, str], bytes]:
+    def sitemap(self, page: str | None) -> Response:
         locs = self.sitemap_entries()
         size = int(self.snap.config["sitemap_page_size"])
         count = max(1, math.ceil(len(locs) / size))
@@ -274,45 +220,6 @@ class _Router:
             elif entry.role == "external" and "{port}" in entry.path:
                 locs.append((entry.href(self.port), entry.posted_date))
         return locs
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "OfflineSite/1"
-    # Without it, Nagle's algorithm and delayed ACKs hold each keep-alive response ~40 ms.
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:
-        self._answer(send_body=True)
-
-    def do_HEAD(self) -> None:
-        self._answer(send_body=False)
-
-    def _answer(self, send_body: bool) -> None:
-        site: OfflineSite = self.server.site  # type: ignore[attr-defined]
-        host = self.headers.get("Host") or f"{HOST}:{site.port}"
-        try:
-            status, headers, body = site.respond(host, self.path)
-        except Exception:  # a bug here must show as a 500 in the log, not a hung crawl
-            logger.exception("Offline site failed on %(path)s", {"path": self.path})
-            status, headers, body = 500, {"Content-Type": "text/plain"}, b"offline site error"
-        if status == 200:  # a validator: the next crawl asks "changed?" and may get a 304
-            etag = f'"{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
-            headers = {**headers, "ETag": etag}
-            if etag in (self.headers.get("If-None-Match") or ""):
-                status, body = 304, b""
-        site.log(Requested(self.command, host, self.path, status))
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        if status != 304:  # a 304 has no body
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if send_body:
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("%(client)s %(message)s", {"client": self.client_address[0], "message": format % args})
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -78,7 +78,7 @@ class CrawlRun:
     returncode: int
     records: list[dict[str, Any]]
     stats: dict[str, Any]
-    requests: list[Any]  # devsite.offline_site.Requested, answered during this crawl
+    requests: list[Any]  # devsite.server.Requested, answered during this crawl
     stderr: str
     site_host: str
     output_dir: Path

@@ -1,5 +1,5 @@
-"""A tiny HTTP server on 127.0.0.1 for crawl tests: fixed answers per path, every request logged;
-and a generic-spider crawl of it.
+"""Fixed answers per path served on 127.0.0.1 by devsite.server, every request logged; and a
+generic-spider crawl of it.
 
     with LocalServer({"/a": page("<h1>A</h1>"), "/old": redirect("/a")}) as server:
         crawl(f"-a start_urls={server.url('/a')}")
@@ -13,16 +13,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING
 
+from devsite.server import SiteServer
 from tests.crawl_support import FAST, ROOT, CrawlRun
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
+
+    from devsite.server import Response
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class Answer:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+NOT_HERE = Answer(404, b"not here", {"Content-Type": "text/plain"})
+
+
 def page(html: str, status: int = 200) -> Answer:
     return Answer(status, html.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"})
 
@@ -42,51 +46,25 @@ def redirect(location: str, status: int = 302) -> Answer:
     return Answer(status, b"", {"Location": location})
 
 
-class LocalServer:
-    """Serve *routes* (path -> Answer) on 127.0.0.1 in a background thread; a context manager."""
+class Routes:
+    """A site of fixed answers: path (with query) -> Answer, else a 404."""
 
     def __init__(self, routes: Mapping[str, Answer]) -> None:
         self.routes = dict(routes)
-        self.requests: list[str] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.owner = self  # type: ignore[attr-defined]
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def respond(self, host: str, target: str) -> Response:
+        answer = self.routes.get(target, NOT_HERE)
+        return answer.status, dict(answer.headers), answer.body
+
+
+class LocalServer(SiteServer):
+    """Serve *routes* (path -> Answer) on 127.0.0.1 in a background thread; a context manager."""
+
+    def __init__(self, routes: Mapping[str, Answer]) -> None:
+        super().__init__(Routes(routes))
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def paths(self) -> list[str]:
-        with self._lock:
-            return list(self.requests)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        owner: LocalServer = self.server.owner  # type: ignore[attr-defined]
-        with owner._lock:
-            owner.requests.append(self.path)
-        answer = owner.routes.get(self.path, Answer(404, b"not here", {"Content-Type": "text/plain"}))
-        self.send_response(answer.status)
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        self.wfile.write(answer.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        return f"{self.base_url}{path}"
 
 
 def run_generic(
