@@ -59,8 +59,12 @@ def test_adversarial_prints_every_shape_with_its_targets():
     assert "> 30s" not in out  # tiny pages: nothing near the timeout
 
 
-@pytest.mark.parametrize("name", ["localsite", "crawl_memory"])
+@pytest.mark.parametrize("name", ["crawl_memory"])
 def test_doctests(name, monkeypatch):
+    # localsite.py is a command line now; its page generator's doctests moved with it to
+    # devsite/generated.py, which pytest's --doctest-modules runs.
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     module = __import__(name)
-    assert doctest.testmod(module).failed == 0
+    results = doctest.testmod(module)
+    assert results.attempted > 0, "a doctest run that tries nothing checks nothing"
+    assert results.failed == 0
