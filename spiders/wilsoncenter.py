@@ -63,6 +63,7 @@ from brief_scraper.crawling.discovery import (
     parse_listing,
     same_site_urls,
 )
+from brief_scraper.sites.wilsoncenter import WILSON_CENTER
 from brief_scraper.urls import host_of, is_same_site
 from spiders.base import PublicationSpider
 
@@ -75,7 +76,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://www.wilsoncenter.org"
-DEFAULT_LISTING = "/insight-analysis"
+DISCOVERY = WILSON_CENTER.discovery  # the site's item types, listings, pagers and sitemap
 DEFAULT_TYPES = ("publication",)
 DETAIL_PRIORITY = 1  # detail pages before further listing pages: records come early
 
@@ -164,18 +165,20 @@ class WilsonCenterSpider(PublicationSpider):
                 else:
                     yield self.request(url, callback=self.parse_listing)
         elif args.program:
-            yield self.request(f"{self.base_url}/program/{args.program}", callback=self.parse_program)
+            program_page = f"{self.base_url}{DISCOVERY.program_path}{args.program}"
+            yield self.request(program_page, callback=self.parse_program)
         elif args.sitemap:
-            yield self.request(f"{self.base_url}/sitemap.xml", callback=self.parse_sitemap)
+            yield self.request(f"{self.base_url}{DISCOVERY.sitemap_path}", callback=self.parse_sitemap)
         else:
-            yield self.request(f"{self.base_url}{DEFAULT_LISTING}", callback=self.parse_listing)
+            yield self.request(f"{self.base_url}{DISCOVERY.start_listing}", callback=self.parse_listing)
 
     def parse_program(self, response: TextResponse) -> Iterator[Request]:
         """Follow a program page's teasers and the listings it filters to the program."""
         if not self._is_html(response):
             return
         yield from self.parse_listing(response, paged=False)
-        for url in find_program_listings(response.selector, response.url, self.arguments.program or ""):
+        program = self.arguments.program or ""
+        for url in find_program_listings(response.selector, response.url, program, conventions=DISCOVERY):
             yield self.request(url, callback=self.parse_listing)
 
     def parse_listing(self, response: TextResponse, paged: bool = True) -> Iterator[Request]:
@@ -183,7 +186,9 @@ class WilsonCenterSpider(PublicationSpider):
         if not self._is_html(response) or self._is_full():
             return
         self.crawler.stats.inc_value(STAT_LISTING_PAGES)
-        page = parse_listing(response.selector, response.url, self.base_url, self.arguments.types)
+        page = parse_listing(
+            response.selector, response.url, self.base_url, self.arguments.types, conventions=DISCOVERY
+        )
         for item in page.wanted(self.arguments.types):
             self.crawler.stats.inc_value(STAT_ITEM_LINKS)
             if self._listed_before_since(item.posted_date):

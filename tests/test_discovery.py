@@ -11,11 +11,13 @@ import pytest
 
 from brief_scraper.crawling.discovery import find_next_page, find_program_listings, item_kind, parse_listing
 from brief_scraper.parsing import parse_html
+from brief_scraper.sites.wilsoncenter import WILSON_CENTER
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
 REAL_LISTING = REAL_PAGES / "wilsoncenter-research-listing-2019-01.html"
 REAL_URL = "https://www.wilsoncenter.org/research"
 SITE = "https://www.wilsoncenter.org"
+WC = WILSON_CENTER.discovery
 
 needs_real_listing = pytest.mark.skipif(not REAL_LISTING.exists(), reason="no shared/realpages here")
 
@@ -43,7 +45,7 @@ def test_real_listing_gives_exactly_its_own_publication_links() -> None:
     own, other = hrefs_by_regex("publication")
     # 302 distinct /publication/ links: 301 on the site, 1 on keia.org (a tile of an external item).
     assert (len(own), len(other)) == (301, 1)
-    page = parse_listing(real_html(), REAL_URL)
+    page = parse_listing(real_html(), REAL_URL, conventions=WC)
     found = {item.url for item in page.wanted({"publication"})}
     assert found == own
     assert not any("keia.org" in url for url in found)
@@ -56,7 +58,7 @@ def test_real_listing_with_articles_adds_exactly_its_article_links() -> None:
     own_articles, _ = hrefs_by_regex("article")
     tiles = len(re.findall(rb'class="node node-', real_html()))
     assert tiles > 1000
-    page = parse_listing(real_html(), REAL_URL)
+    page = parse_listing(real_html(), REAL_URL, conventions=WC)
     found = {item.url for item in page.wanted({"publication", "article"})}
     assert found == own_publications | own_articles
     assert len(own_articles) == 576
@@ -64,7 +66,7 @@ def test_real_listing_with_articles_adds_exactly_its_article_links() -> None:
 
 @needs_real_listing
 def test_real_listing_never_yields_another_host() -> None:
-    page = parse_listing(real_html(), REAL_URL)
+    page = parse_listing(real_html(), REAL_URL, conventions=WC)
     external = set(re.findall(rb'href="(https?://[^"/]+)', real_html())) - {b"https://www.wilsoncenter.org"}
     assert len(external) > 20
     assert all(item.url.startswith(SITE + "/") for item in page.items)
@@ -118,19 +120,20 @@ PLAIN = """<main><ul>
     ids=["design-b-teasers", "design-c-tiles", "plain-links"],
 )  # fmt: skip
 def test_listing_items_with_teaser_dates(html: str, expected: list[tuple[str, str, str | None]]) -> None:
-    page = parse_listing(html, f"{SITE}/insight-analysis")
+    page = parse_listing(html, f"{SITE}/insight-analysis", conventions=WC)
     assert [(i.kind, i.url.rsplit("/", 1)[1], i.posted_date) for i in page.items] == expected
     assert all(i.url.startswith(SITE + "/") and "?" not in i.url for i in page.items)
 
 
 def test_a_shared_container_lends_no_date_to_its_links() -> None:
     html = '<div><span class="date">May 1, 2020</span><a href="/publication/a">A</a><a href="/book/b">B</a>'
-    assert [i.posted_date for i in parse_listing(html, SITE).items] == [None, None]
+    assert [i.posted_date for i in parse_listing(html, SITE, conventions=WC).items] == [None, None]
 
 
 def test_items_on_a_local_mirror_follow_its_host() -> None:
     html = b'<a href="/publication/x">x</a><a href="https://www.wilsoncenter.org/publication/y">y</a>'
-    page = parse_listing(html, "http://127.0.0.1:8000/insight-analysis", "http://127.0.0.1:8000")
+    local = "http://127.0.0.1:8000"
+    page = parse_listing(html, f"{local}/insight-analysis", local, conventions=WC)
     assert [i.url for i in page.items] == ["http://127.0.0.1:8000/publication/x"]
 
 
@@ -149,7 +152,7 @@ def test_items_on_a_local_mirror_follow_its_host() -> None:
     ],
 )  # fmt: skip
 def test_next_page(html: str, url: str, expected: str | None) -> None:
-    found = find_next_page(parse_html(html), SITE + url)
+    found = find_next_page(parse_html(html), SITE + url, conventions=WC)
     assert found == (SITE + expected if expected else None)
 
 
@@ -160,7 +163,7 @@ def test_program_listings_are_its_filtered_lists_and_listing_sub_pages() -> None
       <a href="/program/canada-institute">Canada</a> <a href="{mexico}/experts">Experts</a>
       <a href="{mexico}/about">About</a> <a href="https://example.org/insight-analysis?programs=1">x</a>
       <a href="/insight-analysis?topics=165&amp;programs=109">Topic</a>"""
-    found = find_program_listings(html, f"{SITE}{mexico}", "mexico-institute")
+    found = find_program_listings(html, f"{SITE}{mexico}", "mexico-institute", conventions=WC)
     assert found == [f"{SITE}/insight-analysis?programs=109", f"{SITE}{mexico}/publications/"]
 
 
@@ -180,9 +183,9 @@ def test_item_kind(url: str, types: set[str], expected: str | None) -> None:
 
 
 def test_page_is_older_only_when_every_item_is_dated_and_older() -> None:
-    page = parse_listing(PLAIN, SITE)
+    page = parse_listing(PLAIN, SITE, conventions=WC)
     assert not page.is_older_than(date(2030, 1, 1))  # p-three has no date
     undated = '<li><a href="/publication/p-three">P three (no date)</a></li>'
-    dated = parse_listing(PLAIN.replace(undated, ""), SITE)
+    dated = parse_listing(PLAIN.replace(undated, ""), SITE, conventions=WC)
     assert dated.is_older_than(date(2025, 3, 18))
     assert not dated.is_older_than(date(2025, 3, 17))

@@ -18,6 +18,7 @@ import pytest
 from brief_scraper import extract
 from brief_scraper.crawling.discovery import parse_listing
 from brief_scraper.crawling.sitemaps import parse_sitemap
+from brief_scraper.sites.wilsoncenter import WILSON_CENTER
 from devsite.offline_site import OfflineSite
 from devsite.snapshot import FIXTURES_DIR, build_snapshot, load_fixtures, rewrite_page
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from devsite.snapshot import Snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
+WC = WILSON_CENTER.discovery  # the offline site mirrors the Wilson Center's listings
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -115,14 +117,14 @@ def test_listing_is_date_ordered_paged_and_filters_the_program(offline_site: Off
         path = url.removeprefix(offline_site.base_url)
         status, _, body = get(offline_site, path)
         assert status == 200
-        page = parse_listing(body, url)
+        page = parse_listing(body, url, conventions=WC)
         dates += [i.posted_date for i in page.items if i.posted_date]
         seen += [i.url for i in page.items]
         url = page.next_page
     assert dates == sorted(dates, reverse=True)
     assert len(seen) == len([e for e in snap.listed() if e.role not in ("external", "document")])
     _, _, body = get(offline_site, f"/insight-analysis?programs={snap.program['id']}")
-    program_items = parse_listing(body, offline_site.base_url).items
+    program_items = parse_listing(body, offline_site.base_url, conventions=WC).items
     assert program_items
     program_slugs = {e.path.rsplit("/", 1)[1] for e in snap.listed(program_only=True)}
     assert {i.url.rsplit("/", 1)[1] for i in program_items} <= program_slugs
@@ -140,7 +142,7 @@ def test_program_page_links_a_listing_of_the_program(offline_site: OfflineSite) 
     assert any(link.encode() in body for link in own)
     listings = [get(offline_site, p)[2] for p in (f"/insight-analysis?programs={program_id}",
                                                    f"/program/{slug}/insight-analysis")]  # fmt: skip
-    items = [{i.url for i in parse_listing(b, offline_site.base_url).items} for b in listings]
+    items = [{i.url for i in parse_listing(b, offline_site.base_url, conventions=WC).items} for b in listings]
     assert items[0] == items[1]
     assert items[0]
 

@@ -1,16 +1,20 @@
 r"""Discovery: read listing pages for the links a spider should follow.
 
-Pure functions, no Scrapy: HTML (or XML) and the page's URL in, links out. Spiders call
-them to decide which requests to make; field parsing stays in ``extract()``.
+Pure functions, no Scrapy: HTML (or XML), the page's URL and the site's
+``ListingConventions`` (``brief_scraper/sites/``: its item types, listings and pager
+parameters) in, links out. Spiders call them to decide which requests to make; field parsing
+stays in ``extract()``. What is the same on every site stays here: an item link's shape, how
+a teaser's date is found, what a "Next" link looks like.
 
 A listing is any page that lists items: design B's ``div.faceted-search-results >
 a.teaser`` with ``.teaser-byline-text-date``, design C's ``div.node-publication.tile
 h3.tile__title a`` tiles, or plain ``<a>`` links with a ``<time>`` nearby. The rules read
 URLs, not designs: an *item link* is a link on the site's own host whose path is
-``/<type>/<slug>`` (``/publication/...``, ``/article/...``), and its *date* is the first date
-element (``<time>``, ``class="...date..."``) of the smallest teaser around it that holds no
-other item link.
+``/<type>/<slug>`` with one of the site's item types (``/publication/...``, ``/article/...``),
+and its *date* is the first date element (``<time>``, ``class="...date..."``) of the smallest
+teaser around it that holds no other item link.
 
+>>> from brief_scraper.sites.wilsoncenter import WILSON_CENTER
 >>> html = b'''<div class="faceted-search-results">
 ...   <a class="teaser" data-type="publication" href="/publication/a-brief">
 ...     <span class="teaser-title"><span>A Brief</span></span>
@@ -18,7 +22,8 @@ other item link.
 ...   <a class="teaser" data-type="article" href="https://www.example.org/article/x">X</a>
 ... </div>
 ... <nav class="pager"><a rel="next" href="?_page=2">Next</a></nav>'''
->>> page = parse_listing(html, "https://www.wilsoncenter.org/insight-analysis")
+>>> page = parse_listing(html, "https://www.wilsoncenter.org/insight-analysis",
+...                      conventions=WILSON_CENTER.discovery)
 >>> [(item.url, item.kind, item.posted_date) for item in page.items]
 [('https://www.wilsoncenter.org/publication/a-brief', 'publication', '2025-03-17')]
 >>> page.next_page
@@ -30,7 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
@@ -40,25 +45,13 @@ from brief_scraper.parsing import parse_html
 from brief_scraper.urls import absolute_url, is_same_site
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable
+    from collections.abc import Callable, Collection, Iterable, Mapping
 
     from lxml.html import HtmlElement
     from parsel import Selector
 
-# Path segments that name one item of a listing on the site (``/<type>/<slug>``). Wanted
-# types passed by a caller are item types too.
-ITEM_TYPES = frozenset(
-    {"publication", "article", "blog-post", "event", "video", "podcast", "book", "audiovideo",
-     "external-link", "collection", "multimedia"}
-)  # fmt: skip
-# Listing pages a program page may point to, filtered to the program by a query parameter,
-# and the program's own listing sub-pages (``/program/<slug>/insight-analysis``).
-LISTING_PATHS = frozenset({"/insight-analysis", "/research", "/search", "/publications"})
-PROGRAM_FILTERS = frozenset({"programs", "program", "program_id"})
-_NOT_FILTERS = frozenset({*PROGRAM_FILTERS, "_page", "page", "_limit", "limit", "keywords"})
-PROGRAM_LISTINGS = frozenset({"insight-analysis", "publications", "research", "analysis", "insights"})
-PAGE_PARAMS = ("_page", "page")  # the site's ``?_page=N`` (1-based), Drupal's ``?page=N`` (0-based)
-_FIRST_PAGE = {"_page": 1, "page": 0}
+    from brief_scraper.sites.profile import ListingConventions
+
 # ``/<type>/<slug>`` with an optional trailing slash; a slug has no further segment.
 _ITEM_PATH_RE = re.compile(r"^/([a-z0-9][a-z0-9-]*)/([^/]+)/?$")
 _NEXT_TEXTS = frozenset({"next", "next page", "next ›", "next »", "›", "»", "older", "older posts"})
@@ -101,16 +94,18 @@ class ListingPage:
         )
 
 
-def item_kind(url: str | None, site_url: str, types: Collection[str] = ITEM_TYPES) -> str | None:
+def item_kind(url: str | None, site_url: str, types: Collection[str]) -> str | None:
     """Return the item type of *url* (``publication``) when it is an item on *site_url*'s host.
 
+    *types* are the item types (``ListingConventions.item_types``, or the ones a crawl wants).
     Other hosts, other paths (``/program/...``, ``/person/...``, documents) give None.
 
-    >>> item_kind("https://www.wilsoncenter.org/publication/a-b", "https://www.wilsoncenter.org")
+    >>> types = {"publication", "article"}
+    >>> item_kind("https://www.wilsoncenter.org/publication/a-b", "https://www.wilsoncenter.org", types)
     'publication'
-    >>> item_kind("http://www.keia.org/publication/a-b", "https://www.wilsoncenter.org") is None
+    >>> item_kind("http://www.keia.org/publication/a-b", "https://www.wilsoncenter.org", types) is None
     True
-    >>> item_kind("https://www.wilsoncenter.org/program/mexico-institute", "https://www.wilsoncenter.org")
+    >>> item_kind("https://www.wilsoncenter.org/program/mexico", "https://www.wilsoncenter.org", types)
     >>> item_kind("http://127.0.0.1:8000/blog-post/x/", "http://127.0.0.1:8000", {"blog-post"})
     'blog-post'
     """
@@ -148,17 +143,23 @@ def item_url(href: str | None, base: str, site_url: str | None = None) -> str | 
 
 
 def parse_listing(
-    html: str | bytes | Selector, url: str, site_url: str | None = None, types: Collection[str] = ()
+    html: str | bytes | Selector,
+    url: str,
+    site_url: str | None = None,
+    types: Collection[str] = (),
+    *,
+    conventions: ListingConventions,
 ) -> ListingPage:
     """Return the items (with teaser dates) and the next page of the listing at *url*.
 
     *site_url* names the site's own host (default: *url*'s); links elsewhere are never
-    items. *types* adds item types to :data:`ITEM_TYPES`. Each item appears once, at its
-    first link, with the first date found for it.
+    items. *conventions* are the site's: its item types and pager parameters; *types* adds
+    item types to them. Each item appears once, at its first link, with the first date found
+    for it.
     """
     sel = html if not isinstance(html, str | bytes) else parse_html(html)
     site = site_url or url
-    kinds = ITEM_TYPES | frozenset(types)
+    kinds = conventions.item_types | frozenset(types)
     base = _base_url(sel, url)
     hrefs: dict[str | None, tuple[str, str] | None] = {}
 
@@ -182,7 +183,7 @@ def parse_listing(
         posted = _teaser_date(anchor, item_of, teasers)
         if known is None or posted is not None:
             seen[link] = ListedItem(link, kind, posted)
-    return ListingPage(tuple(seen.values()), find_next_page(sel, url, site))
+    return ListingPage(tuple(seen.values()), find_next_page(sel, url, site, conventions=conventions))
 
 
 def _base_url(sel: Selector, url: str) -> str:
@@ -228,23 +229,30 @@ def _date_in(element: HtmlElement) -> str | None:
     return None
 
 
-def find_next_page(sel: Selector, url: str, site_url: str | None = None) -> str | None:
+def find_next_page(
+    sel: Selector, url: str, site_url: str | None = None, *, conventions: ListingConventions
+) -> str | None:
     r"""Return the URL of the listing page after *url*, or None on the last page.
 
     A ``rel="next"`` link wins, then a pager link that says "next"; else the link to the
-    same listing whose ``?_page=``/``?page=`` is the smallest above the current one (only
-    the next page, so that a crawler can stop paging when pages get too old).
+    same listing whose pager parameter (one of the *conventions*' ``page_params``: the
+    Wilson Center's ``?_page=``/``?page=``) is the smallest above the current one (only the
+    next page, so that a crawler can stop paging when pages get too old).
 
     >>> from parsel import Selector
+    >>> from brief_scraper.sites.profile import ListingConventions
+    >>> drupal = ListingConventions(page_params={"page": 0})
     >>> pager = Selector(text='<a href="?page=3">3</a><a href="?page=1">2</a><a href="/x?page=9">9</a>')
-    >>> find_next_page(pager, "https://wc.org/research")
+    >>> find_next_page(pager, "https://wc.org/research", conventions=drupal)
     'https://wc.org/research?page=1'
-    >>> find_next_page(pager, "https://wc.org/research?page=1")
+    >>> find_next_page(pager, "https://wc.org/research?page=1", conventions=drupal)
     'https://wc.org/research?page=3'
-    >>> find_next_page(pager, "https://wc.org/research?page=3") is None
+    >>> find_next_page(pager, "https://wc.org/research?page=3", conventions=drupal) is None
+    True
+    >>> find_next_page(pager, "https://wc.org/research", conventions=ListingConventions()) is None
     True
     >>> find_next_page(Selector(text='<li class="pager__item--next"><a href="/r?_page=2">Next ›</a></li>'),
-    ...                "https://wc.org/r")
+    ...                "https://wc.org/r", conventions=ListingConventions())
     'https://wc.org/r?_page=2'
     """
     site = site_url or url
@@ -262,58 +270,72 @@ def find_next_page(sel: Selector, url: str, site_url: str | None = None) -> str 
         link = absolute_url(href, base)
         if link and is_same_site(link, site) and link != absolute_url(url, url):
             return link
-    return _numbered_next(sel, url, base, site)
+    return _numbered_next(sel, url, base, site, conventions.page_params)
 
 
-def _page_number(url: str) -> tuple[str, int] | None:
+def _page_number(url: str, params: Mapping[str, int]) -> tuple[str, int] | None:
     query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
-    for name in PAGE_PARAMS:
+    for name in params:
         if name in query:
             return (name, int(query[name])) if query[name].isdigit() else None
     return None
 
 
-def _listing_key(url: str) -> tuple[str, str, str]:
+def _listing_key(url: str, params: Mapping[str, int]) -> tuple[str, str, str]:
     parts = urlsplit(url)
-    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in PAGE_PARAMS)
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params)
     return parts.netloc, parts.path.rstrip("/"), urlencode(query)
 
 
-def _numbered_next(sel: Selector, url: str, base: str, site: str) -> str | None:
+def _numbered_next(sel: Selector, url: str, base: str, site: str, params: Mapping[str, int]) -> str | None:
+    if not params:
+        return None
     here = absolute_url(url, url) or url
-    current = _page_number(here)
+    current = _page_number(here, params)
+    here_key = _listing_key(here, params)
     best: tuple[int, str] | None = None
     for href in sel.xpath("//a/@href").getall():
         link = absolute_url(href, base)
-        if not link or not is_same_site(link, site) or _listing_key(link) != _listing_key(here):
+        if not link or not is_same_site(link, site) or _listing_key(link, params) != here_key:
             continue
-        numbered = _page_number(link)
+        numbered = _page_number(link, params)
         if numbered is None:
             continue
         name, number = numbered
-        now = current[1] if current and current[0] == name else _FIRST_PAGE[name]
+        now = current[1] if current and current[0] == name else params[name]
         if number > now and (best is None or number < best[0]):
             best = (number, link)
     return best[1] if best else None
 
 
-def find_program_listings(html: str | bytes | Selector, url: str, program: str) -> list[str]:
+def find_program_listings(
+    html: str | bytes | Selector, url: str, program: str, *, conventions: ListingConventions
+) -> list[str]:
     """Return the listings a program page links to: its own listing pages and filtered lists.
 
-    Only the program's listing sub-pages (``/program/<program>/insight-analysis``; not its
-    experts or events) and site listings (``/insight-analysis``...) filtered by a
-    ``programs=`` parameter and nothing else count: not the site-wide navigation, nor a
-    subset of the program's items (``?topics=165&programs=109``).
+    Only the program's listing sub-pages (the *conventions*' ``program_listings`` below
+    ``program_path``: ``/program/<program>/insight-analysis``; not its experts or events) and
+    site listings (``listing_paths``: ``/insight-analysis``...) filtered by one of the
+    ``program_filters`` (``programs=``) and nothing but ``neutral_params`` and pager
+    parameters count: not the site-wide navigation, nor a subset of the program's items
+    (``?topics=165&programs=109``). Without a ``program_path`` there are none.
 
+    >>> from brief_scraper.sites.wilsoncenter import WILSON_CENTER
     >>> html = '''<a href="/insight-analysis?programs=109">All</a> <a href="/insight-analysis">Nav</a>
     ...           <a href="/program/mexico-institute/insight-analysis">Ours</a> <a href="/search/?q=x">S</a>
     ...           <a href="/program/mexico-institute/experts">Experts</a>
     ...           <a href="/research?topics=1&programs=109">Topic</a>'''
-    >>> find_program_listings(html, "https://wc.org/program/mexico-institute", "mexico-institute")
+    >>> find_program_listings(html, "https://wc.org/program/mexico-institute", "mexico-institute",
+    ...                       conventions=WILSON_CENTER.discovery)
     ['https://wc.org/insight-analysis?programs=109', 'https://wc.org/program/mexico-institute/insight-analysis']
     """
+    if conventions.program_path is None:
+        return []
     sel = html if not isinstance(html, str | bytes) else parse_html(html)
     base = _base_url(sel, url)
+    own_path = f"{conventions.program_path.rstrip('/')}/{program}/"
+    filters = conventions.program_filters
+    not_filters = filters | conventions.neutral_params | frozenset(conventions.page_params)
     found: list[str] = []
     for href in sel.xpath("//a/@href").getall():
         link = absolute_url(href, base)
@@ -321,9 +343,9 @@ def find_program_listings(html: str | bytes | Selector, url: str, program: str) 
             continue
         parts = urlsplit(link)
         params = {k for k, v in parse_qsl(parts.query) if v}
-        own, _, rest = parts.path.rstrip("/").partition(f"/program/{program}/")
-        if (not own and rest in PROGRAM_LISTINGS) or (
-            parts.path.rstrip("/") in LISTING_PATHS and params & PROGRAM_FILTERS and params <= _NOT_FILTERS
+        own, _, rest = parts.path.rstrip("/").partition(own_path)
+        if (not own and rest in conventions.program_listings) or (
+            parts.path.rstrip("/") in conventions.listing_paths and params & filters and params <= not_filters
         ):
             found.append(link)
     return found
@@ -341,3 +363,16 @@ def same_site_urls(urls: Iterable[str], site_url: str) -> list[str]:
         if link and is_same_site(link, site_url) and link not in found:
             found.append(link)
     return found
+
+
+def __getattr__(name: str) -> Any:
+    """Keep ``ITEM_TYPES`` importable for ``devsite/snapshot.py`` until it reads the profile.
+
+    The item types are the Wilson Center's (``WILSON_CENTER.discovery.item_types``); the
+    import is lazy so that this engine does not depend on one site.
+    """
+    if name == "ITEM_TYPES":
+        from brief_scraper.sites.wilsoncenter import WILSON_CENTER
+
+        return WILSON_CENTER.discovery.item_types
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,21 +1,22 @@
 """Site profiles: the registry of sites the project knows, and how a page finds its own.
 
-A profile is data (``profile.py``: hosts, rules, designs), run by one engine
-(``engine.py``). A new site is a new module here with its ``SiteProfile``, added to
-``PROFILES``; a new design of a known site is a new ``Design`` constant and its fixtures.
+A profile is data (``profile.py``: hosts, rules, designs, listing conventions), run by one
+engine (``engine.py``; ``crawling/discovery.py`` for the listings). A new site is a new
+module here with its ``SiteProfile``, added to ``PROFILES``; a new design of a known site is
+a new ``Design`` constant and its fixtures.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from brief_scraper.sites.profile import Design, Select, SiteProfile
+from brief_scraper.sites.profile import Design, ListingConventions, Select, SiteProfile
 from brief_scraper.sites.wilsoncenter import WILSON_CENTER
 
 if TYPE_CHECKING:
     from brief_scraper.page import Page
 
-__all__ = ["PROFILES", "Design", "Select", "SiteProfile", "profile_for"]
+__all__ = ["PROFILES", "Design", "ListingConventions", "Select", "SiteProfile", "profile_for"]
 
 PROFILES: tuple[SiteProfile, ...] = (WILSON_CENTER,)
 

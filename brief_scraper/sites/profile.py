@@ -4,6 +4,10 @@ Two tiers. The site's rules (``SiteRules``: what its program, person and topic l
 like) apply to every page of its hosts, whatever the markup; a design adds selectors for one
 known template, recognised from several pieces of evidence, so a redesign loses the design
 tier only, and one renamed class does not switch a design off.
+
+A third part, ``ListingConventions``, says how a crawler finds the site's pages: which URL
+paths are items, where the listings are and how they page. ``crawling/discovery.py`` reads
+it, so a new site adds these values, not a copy of the discovery code.
 """
 
 from __future__ import annotations
@@ -74,13 +78,42 @@ class Design:
 
 
 @dataclass(frozen=True, slots=True)
+class ListingConventions:
+    """How a site lists its items: item paths, listings, program filters and pagers, as data.
+
+    The default knows nothing of any site: no item types (callers name the ones they want),
+    no listings, and no numbered pager, so only ``rel="next"`` and "Next" links page on.
+    """
+
+    # First path segments of an item's URL (``/<type>/<slug>``): what a listing's links lead to.
+    item_types: frozenset[str] = frozenset()
+    # The listing a crawl pages through when it is told nothing else (a path, or None).
+    start_listing: str | None = None
+    # Site-wide listings that a query parameter can filter to one program.
+    listing_paths: frozenset[str] = frozenset()
+    # A program's own page: ``{program_path}{slug}`` (``/program/`` + ``mexico-institute``).
+    program_path: str | None = None
+    # The program's listing sub-pages, one path segment below its page (``insight-analysis``).
+    program_listings: frozenset[str] = frozenset()
+    # Query parameters that filter a site-wide listing to a program (``programs=109``).
+    program_filters: frozenset[str] = frozenset()
+    # Query parameters that shape a filtered listing without narrowing it to a subset.
+    neutral_params: frozenset[str] = frozenset()
+    # Pager parameter -> the number of the first page, in the order they are looked for.
+    page_params: Mapping[str, int] = field(default_factory=dict)
+    # The sitemap (or sitemap index) a crawl starts from, as a path.
+    sitemap_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SiteProfile:
-    """A site the project knows: its key, hosts, rules and designs (tried in order)."""
+    """A site the project knows: its key, hosts, rules, designs (tried in order) and listings."""
 
     key: str
     hosts: frozenset[str]
     rules: SiteRules
     designs: tuple[Design, ...]
+    discovery: ListingConventions = ListingConventions()
 
     def matches(self, page: Page) -> bool:
         """Return whether *page* is on one of this site's hosts (canonical or fetched)."""

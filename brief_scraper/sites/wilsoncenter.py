@@ -1,5 +1,5 @@
-"""wilsoncenter.org: the site's rules, and designs A (2025-), B (2020-2024) and C (before
-2020), as data.
+"""wilsoncenter.org: the site's rules, designs A (2025-), B (2020-2024) and C (before 2020),
+and how its listings work, as data.
 
 What is known of each design is in ``shared/sites/wilsoncenter.md``. Design A also carries a
 hidden banner ``<h1>`` ("Explore more than 27,000 insights..."), so no selector here takes the
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from brief_scraper.finders.rules import SiteRules
-from brief_scraper.sites.profile import Design, Select, SiteProfile
+from brief_scraper.sites.profile import Design, ListingConventions, Select, SiteProfile
 
 RULES = SiteRules(
     person_path=re.compile(r"/person/[^/?#]+"),
@@ -119,9 +119,36 @@ PROGRAM = Design(
     is_publication=False,
 )
 
+DISCOVERY = ListingConventions(
+    # Every kind of item the site lists; a crawl follows the ones asked for (publications by
+    # default). People and programs are pages, not items: never requested from a listing.
+    item_types=frozenset(
+        {
+            *("publication", "article", "blog-post", "event", "video", "podcast", "book"),
+            *("audiovideo", "external-link", "collection", "multimedia"),
+        }
+    ),
+    start_listing="/insight-analysis",  # the newest-first list of all analysis
+    # Listings a program page points to, filtered to the program (`/insight-analysis?programs=109`);
+    # `/publications` is a curated landing page, taken only when it is so filtered.
+    listing_paths=frozenset({"/insight-analysis", "/research", "/search", "/publications"}),
+    program_path="/program/",
+    # A program's own listing sub-pages (`/program/<slug>/insight-analysis`), not its experts,
+    # events or about pages.
+    program_listings=frozenset({"insight-analysis", "publications", "research", "analysis", "insights"}),
+    program_filters=frozenset({"programs", "program", "program_id"}),
+    # The faceted search's page size and (empty) search box: `?keywords=&_limit=10&programs=109`
+    # is the whole program, while `?topics=165&programs=109` is a subset of it.
+    neutral_params=frozenset({"_limit", "limit", "keywords"}),
+    # The faceted search's `?_page=N` counts from 1; older Drupal listings' `?page=N` from 0.
+    page_params={"_page": 1, "page": 0},
+    sitemap_path="/sitemap.xml",  # an index of `sitemap.xml?page=N`
+)
+
 WILSON_CENTER = SiteProfile(
     key="wilsoncenter",
     hosts=frozenset({"wilsoncenter.org"}),
     rules=RULES,
     designs=(PERSON, PROGRAM, DESIGN_A, DESIGN_B, DESIGN_C),
+    discovery=DISCOVERY,
 )
