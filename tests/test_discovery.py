@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from brief_scraper.crawling.discovery import find_next_page, find_program_listings, item_kind, parse_listing
+from brief_scraper.finders.rules import GENERIC_RULES
 from brief_scraper.parsing import parse_html
+from brief_scraper.sites.profile import ListingConventions, SiteProfile
 from brief_scraper.sites.wilsoncenter import WILSON_CENTER
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
@@ -189,3 +191,73 @@ def test_page_is_older_only_when_every_item_is_dated_and_older() -> None:
     dated = parse_listing(PLAIN.replace(undated, ""), SITE, conventions=WC)
     assert dated.is_older_than(date(2025, 3, 18))
     assert not dated.is_older_than(date(2025, 3, 17))
+
+
+# A made-up second site whose listings work otherwise: its items are reports and commentary,
+# its listing is /research paged by ?pg=N from 1, and its centers filter it with ?center=.
+HARBOR = SiteProfile(
+    key="harbor",
+    hosts=frozenset({"harbor.example"}),
+    rules=GENERIC_RULES,
+    designs=(),
+    discovery=ListingConventions(
+        item_types=frozenset({"report", "commentary"}),
+        start_listing="/research",
+        listing_paths=frozenset({"/research"}),
+        program_path="/centers/",
+        program_listings=frozenset({"reports"}),
+        program_filters=frozenset({"center"}),
+        neutral_params=frozenset({"sort"}),
+        page_params={"pg": 1},
+    ),
+)
+HARBOR_SITE = "https://harbor.example"
+HARBOR_LISTING = """<section class="results">
+  <article class="card"><a href="/report/tides">Tides</a><time datetime="2024-06-01">June 1</time></article>
+  <article class="card"><a href="/commentary/ports/">Ports</a><p class="card-date">May 2, 2024</p></article>
+  <article class="card"><a href="/publication/not-here">A path that is no item here</a></article>
+  <a href="/expert/someone">Someone</a> <a href="/centers/energy">Energy</a>
+</section>
+<div class="paging"><a href="/research?pg=1">1</a><a href="/research?pg=2">2</a><a href="/research?pg=3">3</a>
+  <a href="/research?pg=2&amp;center=energy">2 (energy)</a></div>"""
+
+
+def test_a_second_site_is_discovered_with_its_own_conventions() -> None:
+    page = parse_listing(HARBOR_LISTING, f"{HARBOR_SITE}/research", conventions=HARBOR.discovery)
+    assert [(i.kind, i.url, i.posted_date) for i in page.items] == [
+        ("report", f"{HARBOR_SITE}/report/tides", "2024-06-01"),
+        ("commentary", f"{HARBOR_SITE}/commentary/ports", "2024-05-02"),
+    ]
+    assert page.next_page == f"{HARBOR_SITE}/research?pg=2"  # pg counts from 1: page 1 is this one
+    second = f"{HARBOR_SITE}/research?pg=2"
+    later = find_next_page(parse_html(HARBOR_LISTING), second, conventions=HARBOR.discovery)
+    assert later == f"{HARBOR_SITE}/research?pg=3"
+
+
+def test_a_second_sites_listing_read_with_the_wilson_centers_conventions_finds_other_things() -> None:
+    page = parse_listing(HARBOR_LISTING, f"{HARBOR_SITE}/research", conventions=WC)
+    assert [i.kind for i in page.items] == ["publication"]
+    assert page.next_page is None  # ?pg= is no pager of the Wilson Center's
+
+
+def test_a_second_sites_center_listings_follow_its_conventions() -> None:
+    energy = "/centers/energy"
+    html = f"""<a href="/research">All research</a> <a href="/research?center=energy">Energy research</a>
+      <a href="/research?center=energy&amp;sort=date">By date</a> <a href="{energy}/reports">Reports</a>
+      <a href="/research?center=energy&amp;topic=oil">Oil only</a> <a href="{energy}/people">People</a>
+      <a href="/insight-analysis?programs=energy">Not a listing here</a>"""
+    found = find_program_listings(html, f"{HARBOR_SITE}{energy}", "energy", conventions=HARBOR.discovery)
+    assert found == [
+        f"{HARBOR_SITE}/research?center=energy",
+        f"{HARBOR_SITE}/research?center=energy&sort=date",
+        f"{HARBOR_SITE}{energy}/reports",
+    ]
+
+
+def test_conventions_that_know_no_site_find_only_the_items_asked_for() -> None:
+    none = ListingConventions()
+    page = parse_listing(HARBOR_LISTING, f"{HARBOR_SITE}/research", types={"report"}, conventions=none)
+    assert [i.kind for i in page.items] == ["report"]
+    assert page.next_page is None  # no pager parameter and no "Next" link
+    center = f"{HARBOR_SITE}/centers/energy"
+    assert find_program_listings(HARBOR_LISTING, center, "energy", conventions=none) == []
