@@ -6,9 +6,10 @@ parameters) in, links out. Spiders call them to decide which requests to make; f
 stays in ``extract()``. What is the same on every site stays here: an item link's shape, how
 a teaser's date is found, what a "Next" link looks like.
 
-A listing is any page that lists items: design B's ``div.faceted-search-results >
-a.teaser`` with ``.teaser-byline-text-date``, design C's ``div.node-publication.tile
-h3.tile__title a`` tiles, or plain ``<a>`` links with a ``<time>`` nearby. The rules read
+A listing is any page that lists items: the Wilson Center's design B's
+``div.faceted-search-results > a.teaser`` with ``.teaser-byline-text-date``, design C's
+``div.node-publication.tile h3.tile__title a`` tiles, or plain ``<a>`` links with a
+``<time>`` nearby. The rules read
 URLs, not designs: an *item link* is a link on the site's own host whose path is
 ``/<type>/<slug>`` with one of the site's item types (``/publication/...``, ``/article/...``),
 and its *date* is the first date element (``<time>``, ``class="...date..."``) of the smallest
