@@ -31,9 +31,9 @@ from urllib.parse import quote, urlsplit
 
 from w3lib.encoding import html_body_declared_encoding
 
-from brief_scraper.crawling.discovery import ITEM_TYPES
 from brief_scraper.page import Page
 from brief_scraper.parsing import decode_html, parse_root
+from brief_scraper.sites.wilsoncenter import WILSON_CENTER
 from brief_scraper.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -246,7 +246,7 @@ def build_snapshot(fixtures_dir: Path = FIXTURES_DIR, site_dir: Path = SITE_DIR)
             fixture.path, fixture.kind, fixture.title or fixture.path, fixture.posted_date, fixture.program,
             origin="fixture",
         )  # fmt: skip
-    listed = [e for e in snap.items.values() if e.kind in ITEM_TYPES]
+    listed = [e for e in snap.items.values() if e.kind in WILSON_CENTER.discovery.item_types]
     variants = [_add_variant(snap, site_dir, fixtures, n, spec) for n, spec in enumerate(config["variants"])]
     listed += variants
     for spec in config["special"]:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
@@ -364,16 +364,3 @@ def same_site_urls(urls: Iterable[str], site_url: str) -> list[str]:
         if link and is_same_site(link, site_url) and link not in found:
             found.append(link)
     return found
-
-
-def __getattr__(name: str) -> Any:
-    """Keep ``ITEM_TYPES`` importable for ``devsite/snapshot.py`` until it reads the profile.
-
-    The item types are the Wilson Center's (``WILSON_CENTER.discovery.item_types``); the
-    import is lazy so that this engine does not depend on one site.
-    """
-    if name == "ITEM_TYPES":
-        from brief_scraper.sites.wilsoncenter import WILSON_CENTER
-
-        return WILSON_CENTER.discovery.item_types
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
