@@ -26,6 +26,7 @@ from typing import Any
 
 from brief_scraper.runs.files import run_name
 from brief_scraper.runs.runreport import report_path
+from brief_scraper.runs.stats import DROPPED_PREFIX
 from devsite.offline_site import OfflineSite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,7 +136,7 @@ def summarize(
     if path is not None:
         with path.open(encoding="utf-8") as lines:
             records = [json.loads(line) for line in lines if line.strip()]
-    dropped = {k.split("/")[-1]: v for k, v in stats.items() if k.startswith("brief/dropped/")}
+    dropped = {k.split("/")[-1]: v for k, v in stats.items() if k.startswith(DROPPED_PREFIX)}
     statuses = {k.split("/")[-1]: v for k, v in stats.items() if k.startswith("downloader/response_status_")}
     shown = sorted(records, key=lambda r: r.get("posted_date") or "", reverse=True)[:SHOWN_TITLES]
     out = [f"{r.get('posted_date') or '----------'}  {r.get('content_type') or '-':<12}  {r.get('title')}"

@@ -19,6 +19,7 @@ from scrapy.http import TextResponse
 from brief_scraper.crawling.losses import LossCounter
 from brief_scraper.crawling.sitemaps import Sitemap, parse_sitemap
 from brief_scraper.crawling.workers import Extractor
+from brief_scraper.runs.stats import DISCOVERY_NOT_A_SITEMAP, DISCOVERY_SITEMAPS, SKIPPED_MAX_ITEMS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,10 +30,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STAT_SITEMAPS = "brief/discovery/sitemaps"
-STAT_NOT_A_SITEMAP = "brief/discovery/not_a_sitemap"
 NOT_HTML = "not_html"  # the drop reason: brief/dropped/not_html
-STAT_OVER_MAX = "brief/skipped/max_items"
 
 
 class PublicationSpider(Spider):
@@ -89,7 +87,7 @@ class PublicationSpider(Spider):
             record = await self.extractor.extract(response.body, response.url, content_type)
             if record is None or not self._is_full():
                 return record
-        self.crawler.stats.inc_value(STAT_OVER_MAX)
+        self.crawler.stats.inc_value(SKIPPED_MAX_ITEMS)
         return None
 
     def _is_html(self, response: Response) -> bool:
@@ -103,8 +101,8 @@ class PublicationSpider(Spider):
         """Return the response's sitemap, or None (counted, logged) when it is none."""
         sitemap = parse_sitemap(response.body)
         if not sitemap.kind:
-            self.crawler.stats.inc_value(STAT_NOT_A_SITEMAP)
+            self.crawler.stats.inc_value(DISCOVERY_NOT_A_SITEMAP)
             logger.warning("Not a sitemap: %(url)s", {"url": response.url})
             return None
-        self.crawler.stats.inc_value(STAT_SITEMAPS)
+        self.crawler.stats.inc_value(DISCOVERY_SITEMAPS)
         return sitemap

@@ -34,6 +34,7 @@ from scrapy.exceptions import CloseSpider
 from brief_scraper.crawling.argument_files import read_argument_file
 from brief_scraper.crawling.arguments import check_known, parse_count, parse_flag, parse_urls
 from brief_scraper.crawling.discovery import same_site_urls
+from brief_scraper.runs.stats import SKIPPED_DOCUMENT_IN_SITEMAP
 from brief_scraper.urls import absolute_url, host_of, is_document_url
 from spiders.base import PublicationSpider
 
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
-
-STAT_DOCUMENTS = "brief/skipped/document_in_sitemap"
 
 
 def read_urls_file(path: str | Path) -> tuple[str, ...]:
@@ -142,7 +141,7 @@ class GenericSpider(PublicationSpider):
             if sitemap.kind == "sitemapindex":
                 yield self.request(url, callback=self.parse_sitemap)
             elif is_document_url(url):
-                self.crawler.stats.inc_value(STAT_DOCUMENTS)
+                self.crawler.stats.inc_value(SKIPPED_DOCUMENT_IN_SITEMAP)
             else:
                 yield self.request(url, callback=self.parse_page)
 

@@ -63,6 +63,7 @@ from brief_scraper.crawling.discovery import (
     parse_listing,
     same_site_urls,
 )
+from brief_scraper.runs import stats as stat_keys
 from brief_scraper.sites.wilsoncenter import WILSON_CENTER
 from brief_scraper.urls import host_of, is_same_site
 from spiders.base import PublicationSpider
@@ -80,12 +81,12 @@ DISCOVERY = WILSON_CENTER.discovery  # the site's item types, listings, pagers a
 DEFAULT_TYPES = ("publication",)
 DETAIL_PRIORITY = 1  # detail pages before further listing pages: records come early
 
-# Stats this spider sets (bounded keys; the URLs involved go to the log).
-STAT_LISTING_PAGES = "brief/discovery/listing_pages"
-STAT_ITEM_LINKS = "brief/discovery/item_links"
-STAT_PAGING_STOPPED = "brief/discovery/paging_stopped_since"
-STAT_OLDER = "brief/skipped/older_than_since"
-STAT_LISTED_OLDER = "brief/skipped/listed_older_than_since"
+# Stats this spider sets (bounded keys, named in brief_scraper.runs.stats; the URLs go to the log).
+STAT_LISTING_PAGES = stat_keys.DISCOVERY_LISTING_PAGES
+STAT_ITEM_LINKS = stat_keys.DISCOVERY_ITEM_LINKS
+STAT_PAGING_STOPPED = stat_keys.DISCOVERY_PAGING_STOPPED_SINCE
+STAT_OLDER = stat_keys.SKIPPED_OLDER_THAN_SINCE
+STAT_LISTED_OLDER = stat_keys.SKIPPED_LISTED_OLDER_THAN_SINCE
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,11 @@ from brief_scraper.crawling import workers
 from brief_scraper.crawling.workers import (
     EXTRACT_FAILED,
     EXTRACT_TIMEOUT,
-    WORKER_RESTARTS,
     Extractor,
     Worker,
     default_workers,
 )
+from brief_scraper.runs.stats import EXTRACT_WORKER_RESTARTS
 from spiders.wilsoncenter import WilsonCenterSpider
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -85,7 +85,7 @@ def test_a_page_whose_worker_dies_is_retried_in_a_new_worker_and_counted() -> No
     record, returncode = run(crawl())
     assert without_clock(record) == without_clock(extract(body, url))
     assert returncode == 0  # the new worker exited cleanly on close
-    assert crawler.stats.get_value(WORKER_RESTARTS) == 1
+    assert crawler.stats.get_value(EXTRACT_WORKER_RESTARTS) == 1
 
 
 def test_a_page_that_kills_every_worker_is_dropped_and_counted(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,7 +111,7 @@ def test_a_page_that_kills_every_worker_is_dropped_and_counted(monkeypatch: pyte
 
     assert run(crawl()) is None
     assert crawler.stats.get_value(f"brief/dropped/{EXTRACT_FAILED}") == 1
-    assert crawler.stats.get_value(WORKER_RESTARTS) == 2
+    assert crawler.stats.get_value(EXTRACT_WORKER_RESTARTS) == 2
 
 
 @pytest.mark.parametrize(
@@ -193,7 +193,7 @@ def test_a_page_past_its_budget_is_dropped_counted_and_logged_once(size, caplog)
     assert fast["title"] == "A fast page"
     assert crawler.stats.get_value(f"brief/dropped/{EXTRACT_TIMEOUT}") == 1
     assert len(timeouts_logged(caplog, url)) == 1
-    assert crawler.stats.get_value(WORKER_RESTARTS) is None  # the worker stopped it itself
+    assert crawler.stats.get_value(EXTRACT_WORKER_RESTARTS) is None  # the worker stopped it itself
 
 
 def test_a_worker_stuck_in_c_code_is_killed_its_page_dropped_and_the_others_retried(caplog) -> None:
@@ -218,7 +218,7 @@ def test_a_worker_stuck_in_c_code_is_killed_its_page_dropped_and_the_others_retr
     assert behind is not None
     assert behind["title"] == "A fast page"
     assert crawler.stats.get_value(f"brief/dropped/{EXTRACT_TIMEOUT}") == 1
-    assert crawler.stats.get_value(WORKER_RESTARTS) == 1
+    assert crawler.stats.get_value(EXTRACT_WORKER_RESTARTS) == 1
     assert len(timeouts_logged(caplog, url)) == 1
 
 

@@ -60,7 +60,7 @@ from scrapy import signals
 from scrapy.utils.misc import load_object
 
 from brief_scraper.crawling.budget import OverBudget, call_within, can_interrupt
-from brief_scraper.runs.stats import lost_keys
+from brief_scraper.runs.stats import EXTRACT_WORKER_RESTARTS, lost_keys
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -70,7 +70,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-WORKER_RESTARTS = "brief/extract/worker_restarts"
 EXTRACT_FAILED = "extract_failed"  # the drop reason: brief/dropped/extract_failed
 EXTRACT_TIMEOUT = "extract_timeout"  # brief/dropped/extract_timeout
 DEFAULT_FUNCTION = "brief_scraper.extract"
@@ -338,7 +337,7 @@ class Extractor:
         if self._workers[slot] is not worker:  # another page saw it dead first
             return
         self._workers[slot] = None
-        self._count(WORKER_RESTARTS)
+        self._count(EXTRACT_WORKER_RESTARTS)
         stopping = asyncio.ensure_future(worker.stop())
         self._stopping.add(stopping)
         stopping.add_done_callback(self._stopping.discard)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from brief_scraper.runs.files import REPORT_SUFFIX, run_key, run_name
-from brief_scraper.runs.stats import RECORDS_FOUND, RECORDS_WRITTEN
+from brief_scraper.runs.stats import RECORDS_FOUND, RECORDS_WRITTEN, fields_key
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -47,7 +47,7 @@ class PreviousRun:
 
     def covered(self, field: str) -> int:
         """Records the run found with a value in *field*."""
-        return int(self.stats.get(f"brief/fields/{field}", 0) or 0)
+        return int(self.stats.get(fields_key(field), 0) or 0)
 
 
 def previous_run(run_path: Path, least_found: int = 1) -> PreviousRun | None:

@@ -49,6 +49,7 @@ from brief_scraper.runs.stats import (
     SKIPPED_UNCHANGED,
     describe_counts,
     dropped_key,
+    fields_key,
     reason_counts,
 )  # fmt: skip
 
@@ -262,7 +263,7 @@ class FieldCoverageMonitor(base.BaseScrapyMonitor):
     def test_field_coverage(self) -> None:
         """Compare brief/fields/<field> / brief/records/found with BRIEF_MIN_COVERAGE[field]."""
         found = self._found_or_skip()
-        stat = f"brief/fields/{self.field}"
+        stat = fields_key(self.field)
         covered = self.stats.get(stat, 0)
         ok, self.message = compare(
             f"{stat} / {RECORDS_FOUND} ({covered}/{found})", covered / found, ">=",
@@ -300,7 +301,7 @@ class CoverageDropMonitor(FieldCoverageMonitor):
         if previous is None:
             self.message = "no previous run found enough records to compare with"
             self.skipTest(self.message)
-        stat = f"brief/fields/{self.field}"
+        stat = fields_key(self.field)
         covered = self.stats.get(stat, 0)
         share, was = covered / found, previous.covered(self.field) / previous.found
         ok, comparison = compare(

@@ -18,6 +18,20 @@ exception text ever goes into a key: those belong in the log.
                                        once each, redirects and retries aside
 ``brief/pages/lost``                   of those, the ones that ended in a page-level drop
 ``brief/skipped/redirect_to_seen``     redirects to a page the crawl requested on its own
+``brief/skipped/max_items``            pages not emitted: the spider's ``max_items`` was reached
+``brief/skipped/document_in_sitemap``  sitemap URLs not requested: a PDF or other document
+                                       (GenericSpider)
+``brief/skipped/older_than_since``     records not emitted: posted before ``-a since``
+                                       (WilsonCenterSpider)
+``brief/skipped/listed_older_than_since``  listed items not requested: listed as posted before
+                                       ``-a since`` (WilsonCenterSpider)
+``brief/discovery/sitemaps``           sitemaps read; ``brief/discovery/not_a_sitemap``: URLs
+                                       asked for as sitemaps that were not one
+``brief/discovery/listing_pages``      listing pages read (WilsonCenterSpider)
+``brief/discovery/item_links``         wanted items seen on listings and in sitemaps
+``brief/discovery/paging_stopped_since``  listings whose paging stopped at ``-a since``
+``brief/extract/worker_restarts``      extraction worker processes started again after one died
+                                       (``brief_scraper/crawling/workers.py``)
 ``brief/capped/<field>[/<part>]``      cuts made to fit the schema's caps (CapPipeline): list
                                        entries beyond ``maxItems``, texts cut to ``maxLength``,
                                        URLs over it set to null (``authors/bio``: in entries)
@@ -74,6 +88,18 @@ DATES_OUT_OF_RANGE = "brief/dates/out_of_range"
 PAGES_REQUESTED = "brief/pages/requested"
 PAGES_LOST = "brief/pages/lost"
 SKIPPED_REDIRECT_TO_SEEN = "brief/skipped/redirect_to_seen"
+SKIPPED_MAX_ITEMS = "brief/skipped/max_items"
+SKIPPED_DOCUMENT_IN_SITEMAP = "brief/skipped/document_in_sitemap"
+SKIPPED_OLDER_THAN_SINCE = "brief/skipped/older_than_since"
+SKIPPED_LISTED_OLDER_THAN_SINCE = "brief/skipped/listed_older_than_since"
+DISCOVERY_SITEMAPS = "brief/discovery/sitemaps"
+DISCOVERY_NOT_A_SITEMAP = "brief/discovery/not_a_sitemap"
+DISCOVERY_LISTING_PAGES = "brief/discovery/listing_pages"
+DISCOVERY_ITEM_LINKS = "brief/discovery/item_links"
+DISCOVERY_PAGING_STOPPED_SINCE = "brief/discovery/paging_stopped_since"
+EXTRACT_WORKER_RESTARTS = "brief/extract/worker_restarts"
+DROPPED_PREFIX = "brief/dropped/"
+"""What every ``brief/dropped/<reason>`` key starts with (:func:`dropped_key` builds them)."""
 
 LAYERS: frozenset[str] = frozenset(get_args(Layer))
 _DESIGN_RE = re.compile(r"^(?:none|[a-z0-9_-]+/[a-z0-9_-]+)$")  # as the schema's provenance.design
@@ -114,7 +140,22 @@ def dropped_key(reason: str) -> str:
     """
     if not _SLUG_RE.match(reason):
         raise ValueError(f"drop reason must be a snake_case slug, got {reason!r}")
-    return f"brief/dropped/{reason}"
+    return f"{DROPPED_PREFIX}{reason}"
+
+
+def fields_key(field: str) -> str:
+    """Return the stat key counting records with a non-empty value in *field*: its coverage.
+
+    >>> fields_key("title")
+    'brief/fields/title'
+    >>> fields_key("Title")
+    Traceback (most recent call last):
+    ...
+    ValueError: field must be a snake_case slug, got 'Title'
+    """
+    if not _SLUG_RE.match(field):
+        raise ValueError(f"field must be a snake_case slug, got {field!r}")
+    return f"brief/fields/{field}"
 
 
 def capped_key(field: str, part: str | None = None) -> str:
