@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 from scrapy.utils.misc import build_from_crawler
 
 from brief_scraper.record import EXTRACTED_FIELDS
-from brief_scraper.runs.stats import dropped_key, is_empty, record_stat_keys, slugify
+from brief_scraper.runs.stats import dropped_key, fields_key, is_empty, record_stat_keys, slugify
 from pipelines.signals import record_removed
 from pipelines.stats import StatsPipeline
 from tests.pipeline_support import make_crawler, make_record
@@ -122,3 +125,73 @@ def test_slugify(value, slug):
 )
 def test_is_empty(value, empty):
     assert is_empty(value) is empty
+
+
+@pytest.mark.parametrize(
+    ("field", "key"), [("title", "brief/fields/title"), ("posted_date", "brief/fields/posted_date")]
+)
+def test_fields_key_takes_a_slug(field, key):
+    assert fields_key(field) == key
+
+
+@pytest.mark.parametrize("field", ["Title", "title/x", "", "a b"])
+def test_fields_key_refuses_what_is_not_a_slug(field):
+    with pytest.raises(ValueError, match="snake_case slug"):
+        fields_key(field)
+
+
+ROOT = Path(__file__).parent.parent
+SOURCE_FOLDERS = ("brief_scraper", "spiders", "pipelines", "devsite")
+STATS_MODULE = ROOT / "brief_scraper" / "runs" / "stats.py"
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """Return the ids of the docstring nodes of *tree*: they describe keys, they build none."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def brief_key_literals(path: Path, root: Path = ROOT) -> list[str]:
+    """Return ``file:line: literal`` for each string literal or f-string starting with "brief/"."""
+    tree = ast.parse(path.read_text("utf-8"), str(path))
+    skipped = _docstrings(tree)
+    for node in ast.walk(tree):  # the parts of an f-string are judged with the f-string
+        if isinstance(node, ast.JoinedStr):
+            skipped.update(id(part) for part in node.values)
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.JoinedStr):
+            first = node.values[0] if node.values else None
+            text = first.value if isinstance(first, ast.Constant) else None
+        else:
+            text = node.value if isinstance(node, ast.Constant) else None
+        if isinstance(text, str) and text.startswith("brief/"):
+            found.append(f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_brief_key_literals_are_found(tmp_path):
+    source = tmp_path / "module.py"
+    source.write_text(
+        '"""brief/docstring."""\nA = "brief/a"\nB = f"brief/b/{A}"\nC = f"{A}brief/c"\nD = "x brief/d"\n'
+    )
+    assert [line.split(": ", 1)[1] for line in brief_key_literals(source, tmp_path)] == [
+        "'brief/a'",
+        "f'brief/b/{A}'",
+    ]
+
+
+def test_no_code_outside_stats_builds_a_brief_key():
+    paths = sorted(p for folder in SOURCE_FOLDERS for p in (ROOT / folder).rglob("*.py") if p != STATS_MODULE)
+    assert paths
+    found = [line for path in paths for line in brief_key_literals(path)]
+    assert not found, "stat keys built outside brief_scraper/runs/stats.py (name them there):\n" + "\n".join(
+        found
+    )
