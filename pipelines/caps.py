@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from scrapy.exceptions import DropItem
 
@@ -55,6 +55,10 @@ class OversizedRecord(DropItem):
 class CapPipeline:
     """Cut a record's lists and texts to the schema's caps (brief/capped/*); drop one still over
     BRIEF_RECORD_MAX_BYTES (brief/dropped/record_too_large)."""
+
+    after: ClassVar[tuple[str, ...]] = (  # brief_scraper.runs.contracts: the pipeline order
+        "pipelines.normalize.NormalizePipeline",  # texts are cleaned before they are cut
+    )
 
     def __init__(self, stats: StatsCollector, max_bytes: int, caps: Caps | None = None) -> None:
         self.stats = stats

@@ -4,7 +4,8 @@ Output is streamed to disk as records come, so nothing is held back here: memory
 one 16-byte digest and one count per URL, and every record written is safe on disk at once.
 A later duplicate is dropped (:class:`DuplicateRecord`) unless it is richer (more non-empty
 fields) than the record kept; then it is passed on too, after the ``record_replaced`` signal,
-and JsonlWriterPipeline removes the superseded line when the run closes. Until then (and in
+and JsonlWriterPipeline removes the superseded line when the run closes
+(``brief_scraper.runs.contracts``: ``record_replaced``, ``record_removed``). Until then (and in
 the ``.part`` of a killed run) the later line for a URL is the one that counts.
 """
 
@@ -12,14 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from brief_scraper.record import DEDUPE_WEIGHTS
+from brief_scraper.runs.contracts import record_replaced
 from brief_scraper.runs.stats import DUPLICATES, dropped_key, is_empty
-from pipelines.signals import record_replaced
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -46,6 +47,11 @@ class DedupePipeline:
 
     Runs after NormalizePipeline, so ``url`` is already canonical.
     """
+
+    after: ClassVar[tuple[str, ...]] = (  # brief_scraper.runs.contracts: the pipeline order
+        "pipelines.normalize.NormalizePipeline",  # url is canonical
+        "pipelines.validate.ValidatePipeline",  # an invalid record replaces none
+    )
 
     def __init__(self, stats: StatsCollector, signals: SignalManager) -> None:
         self.stats = stats

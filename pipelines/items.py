@@ -1,10 +1,24 @@
-"""Read an item as a record (a plain dict) without copying it when it is one already."""
+"""Helpers every pipeline may use: read an item as a record without copying it, order its keys,
+and the clock that stamps records.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from itemadapter import ItemAdapter
+
+from brief_scraper.record import FIELDS
+
+Clock = Callable[[], datetime]
+"""Returns the current time as an aware datetime."""
+
+
+def utc_now() -> datetime:
+    """Return the current time in UTC (the default clock)."""
+    return datetime.now(UTC)
 
 
 def as_record(item: Any) -> dict[str, Any]:
@@ -29,3 +43,15 @@ def as_record(item: Any) -> dict[str, Any]:
     if type(item) is dict:
         return item
     return ItemAdapter(item).asdict()
+
+
+def in_schema_order(item: Any) -> dict[str, Any]:
+    """Return the record with schema keys first, in schema order, then any others.
+
+    >>> list(in_schema_order({"extra": 1, "title": "T", "url": "https://x.org/p"}))
+    ['url', 'title', 'extra']
+    """
+    record = as_record(item)
+    ordered = {field: record[field] for field in FIELDS if field in record}
+    ordered.update(record)
+    return ordered

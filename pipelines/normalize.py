@@ -16,7 +16,7 @@ from brief_scraper.record import FIELDS, LIST_FIELDS, SCHEMA_VERSION
 from brief_scraper.runs.stats import DATES_OUT_OF_RANGE, is_empty
 from brief_scraper.text import clean_paragraphs, clean_text, normalize_language
 from brief_scraper.urls import canonicalize_url
-from pipelines.items import as_record
+from pipelines.items import Clock, as_record, utc_now
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Clock = Callable[[], datetime]
-"""Returns the current time as an aware datetime."""
 
 MIN_POSTED_DAY = date(1900, 1, 1)
 # A page dates a piece in its own time zone, which can be up to 14 hours ahead of UTC.
@@ -36,11 +34,6 @@ _POSTED_FIELDS = ("posted_date", "posted_at")
 _PARAGRAPH_FIELDS = frozenset({"excerpt", "summary"})
 _URL_FIELDS = frozenset({"download_url", "image_url"})
 _KINDS = frozenset({"person", "organization"})
-
-
-def utc_now() -> datetime:
-    """Return the current time in UTC (the default clock)."""
-    return datetime.now(UTC)
 
 
 class NormalizePipeline:

@@ -7,9 +7,9 @@ fingerprint of the record last written). A spider whose ``refresh`` attribute is
 
 Runs after DedupePipeline (so ``url`` is canonical and a run's own duplicates are gone) and
 before the stats and the writer. An unchanged record is not dropped: it is marked
-(``pipelines.unchanged``), counted in ``brief/skipped/unchanged``, and passed on, so that the
-health checks judge it and Scrapy's feed exports (``-O``) get it; only the run's delta file
-(JsonlWriterPipeline) leaves it out.
+(``brief_scraper.runs.contracts.UnchangedRecords``), counted in ``brief/skipped/unchanged``,
+and passed on, so that the health checks judge it and Scrapy's feed exports (``-O``) get it;
+only the run's delta file (JsonlWriterPipeline) leaves it out.
 
 A record is remembered only once it has been written (the ``item_scraped`` signal, sent
 after the last pipeline, so after its line reached the run file), so a record that a crash
@@ -23,16 +23,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from brief_scraper.runs.contracts import UnchangedRecords, spider_folder, unchanged_records
 from brief_scraper.runs.seen import SeenStore, fingerprint
 from brief_scraper.runs.stats import SKIPPED_UNCHANGED
-from pipelines.jsonl import check_name
-from pipelines.unchanged import UnchangedRecords, unchanged_records
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -44,6 +43,15 @@ STORE_NAME = "seen.sqlite3"
 
 class SeenPipeline:
     """Mark records written, unchanged, by an earlier run (brief/skipped/unchanged); remember the rest."""
+
+    after: ClassVar[tuple[str, ...]] = (  # brief_scraper.runs.contracts: the pipeline order
+        "pipelines.normalize.NormalizePipeline",  # url is canonical, the fingerprint stable
+        "pipelines.dedupe.DedupePipeline",  # a run's own duplicates are gone
+    )
+    before: ClassVar[tuple[str, ...]] = (
+        "pipelines.stats.StatsPipeline",  # counts unchanged records as found
+        "pipelines.jsonl.JsonlWriterPipeline",  # writes no line for them
+    )
 
     def __init__(self, out_dir: Path, crawler: Crawler, marks: UnchangedRecords | None = None) -> None:
         self.out_dir, self.crawler = out_dir, crawler
@@ -67,7 +75,7 @@ class SeenPipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         assert spider is not None
-        folder = self.out_dir / check_name(spider.name, "spider name")
+        folder = spider_folder(self.out_dir, spider.name)
         folder.mkdir(parents=True, exist_ok=True)
         self.store = SeenStore(folder / STORE_NAME)
         self.refresh = bool(getattr(spider, "refresh", False))

@@ -9,11 +9,11 @@ adds them up, and takes a record back out when the writer removes it as supersed
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from brief_scraper.runs.contracts import record_removed
 from brief_scraper.runs.stats import RECORDS_FOUND, record_stat_keys
 from pipelines.items import as_record
-from pipelines.signals import record_removed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -24,6 +24,14 @@ class StatsPipeline:
     """Add each record to ``brief/records/found``, ``brief/fields/*``, ``brief/provenance/*/*``,
     ``brief/dates/unparsed`` and ``brief/pages/not_publication/*``; subtract it on ``record_removed``.
     """
+
+    after: ClassVar[tuple[str, ...]] = (  # brief_scraper.runs.contracts: the pipeline order
+        "pipelines.normalize.NormalizePipeline",
+        "pipelines.caps.CapPipeline",
+        "pipelines.validate.ValidatePipeline",  # only records that can be written count
+        "pipelines.dedupe.DedupePipeline",  # one record per URL
+        "pipelines.seen.SeenPipeline",  # unchanged records are passed on, and counted found
+    )
 
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats

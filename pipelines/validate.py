@@ -1,7 +1,9 @@
 """Validate records against the record's JSON Schema (``brief_scraper/schema.json``).
 
-An invalid record is not lost: :class:`InvalidRecord` carries its errors, and
-JsonlWriterPipeline writes both to the run's ``<run>.rejected.jsonl``.
+An invalid record is not lost: :class:`InvalidRecord` carries its errors, and this pipeline's
+:class:`~pipelines.rejected.RejectedFile` writes both to the run's ``<run>.rejected.jsonl``
+(beside the run the writer opened: ``brief_scraper.runs.contracts.run_files``), for any
+``InvalidRecord`` dropped (the ``item_dropped`` signal).
 
 Every record is checked by jsonschema-rs (compiled, about 2 µs a record); only an invalid
 one is walked by jsonschema (interpreted, about 370 µs), whose messages and JSON paths the
@@ -12,15 +14,17 @@ rejected file keeps. Both implement the schema's draft, 2020-12, and neither ass
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import jsonschema_rs
 from jsonschema.validators import validator_for
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from brief_scraper.record import load_schema
 from brief_scraper.runs.stats import dropped_key
 from pipelines.items import as_record
+from pipelines.rejected import RejectedFile
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -54,18 +58,32 @@ class ValidatePipeline:
     as ``$.authors[0].name``), what is wrong, and which schema keyword failed.
     """
 
-    def __init__(self, stats: StatsCollector, schema: dict[str, Any] | None = None) -> None:
+    after: ClassVar[tuple[str, ...]] = (  # brief_scraper.runs.contracts: the pipeline order
+        "pipelines.normalize.NormalizePipeline",  # the schema describes normalized records
+        "pipelines.caps.CapPipeline",  # capped lists and texts fit the schema's caps
+    )
+
+    def __init__(
+        self,
+        stats: StatsCollector,
+        schema: dict[str, Any] | None = None,
+        rejected: RejectedFile | None = None,
+    ) -> None:
         schema = load_schema() if schema is None else schema
         cls = validator_for(schema)
         cls.check_schema(schema)
         self.validator: Validator = cls(schema)
         self.fast_validator = jsonschema_rs.validator_for(schema)
         self.stats = stats
+        self.rejected = rejected
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        return cls(crawler.stats)
+        pipeline = cls(crawler.stats, rejected=RejectedFile(crawler))
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def process_item(self, item: Any) -> Any:
         record = as_record(item)
@@ -82,6 +100,16 @@ class ValidatePipeline:
             errors,
             record,
         )
+
+    def item_dropped(self, exception: BaseException) -> None:
+        """Keep a record that failed validation, with its errors, in the rejected file."""
+        if isinstance(exception, InvalidRecord) and self.rejected is not None:
+            self.rejected.keep(exception.errors, exception.record)
+
+    def spider_closed(self) -> None:
+        """Close the rejected file."""
+        if self.rejected is not None:
+            self.rejected.close()
 
     def errors_of(self, record: dict[str, Any]) -> list[dict[str, str]]:
         """Return the record's schema errors, ordered by where they are; [] when it is valid."""

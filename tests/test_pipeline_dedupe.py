@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from scrapy.utils.misc import build_from_crawler
 
+from brief_scraper.runs.contracts import record_replaced
 from pipelines.dedupe import DedupePipeline, DuplicateRecord, richness
-from pipelines.signals import record_replaced
 from tests.pipeline_support import make_crawler, make_record
 
 URL = "https://www.wilsoncenter.org/publication/a"

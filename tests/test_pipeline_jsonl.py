@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -19,10 +18,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 
 from brief_scraper.record import FIELDS, PANDAS_DTYPES, load_schema
-from pipelines.dedupe import DuplicateRecord
-from pipelines.jsonl import JsonlWriterPipeline, check_name
-from pipelines.signals import record_removed, record_replaced
-from pipelines.validate import InvalidRecord
+from brief_scraper.runs.contracts import check_name, record_removed, record_replaced
+from pipelines.jsonl import JsonlWriterPipeline
 from tests.pipeline_support import NOW, fixed_clock, make_crawler, make_record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,27 +128,6 @@ def test_gzip_run_is_a_valid_gzip_file_after_every_record(tmp_path):
     assert stream.unused_data == b""
     assert os.readlink(tmp_path / "wilsoncenter" / "latest.jsonl.gz") == final.name
     assert pd.read_json(final, lines=True)["url"].tolist()[0].endswith("/0")
-
-
-def test_rejected_record_is_kept_with_its_errors_and_warned_once(tmp_path, caplog):
-    crawler, _ = open_writer(tmp_path)
-    bad = make_record(language="EN", scraped_at=NOW)  # a datetime: not JSON, kept all the same
-    errors = [{"path": "$.language", "message": "'EN' does not match", "validator": "pattern"}]
-    with caplog.at_level(logging.WARNING, logger="pipelines.jsonl"):
-        drop(crawler, {"raw": "as yielded"}, InvalidRecord("invalid record", errors, bad))
-        drop(crawler, {}, InvalidRecord("invalid record", errors, make_record(language="EN")))
-        drop(crawler, {}, DuplicateRecord("duplicate of x"))
-    assert [r.getMessage() for r in caplog.records] == [
-        f"records that fail the schema are kept in {tmp_path}/wilsoncenter/{RUN}.rejected.jsonl"
-        " (brief/dropped/invalid counts them)"
-    ]
-    close(crawler)
-    rejected = lines_of(tmp_path / "wilsoncenter" / f"{RUN}.rejected.jsonl")
-    assert len(rejected) == 2
-    assert rejected[0]["errors"] == errors
-    assert rejected[0]["record"]["language"] == "EN"
-    assert rejected[0]["record"]["scraped_at"] == repr(NOW)
-    assert list(rejected[0]["record"]) == list(FIELDS)
 
 
 def test_run_without_rejections_has_no_rejected_file(tmp_path):

@@ -8,9 +8,9 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 
+from brief_scraper.runs.contracts import unchanged_records
 from brief_scraper.runs.seen import SeenStore, fingerprint
 from pipelines.seen import STORE_NAME, SeenPipeline
-from pipelines.unchanged import unchanged_records
 from tests.pipeline_support import make_crawler, make_record
 
 

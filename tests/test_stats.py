@@ -7,8 +7,8 @@ import pytest
 from scrapy.utils.misc import build_from_crawler
 
 from brief_scraper.record import EXTRACTED_FIELDS
+from brief_scraper.runs.contracts import record_removed
 from brief_scraper.runs.stats import dropped_key, fields_key, is_empty, record_stat_keys, slugify
-from pipelines.signals import record_removed
 from pipelines.stats import StatsPipeline
 from tests.pipeline_support import make_crawler, make_record
 

@@ -57,8 +57,8 @@ from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from brief_scraper.runs.contracts import run_opened
 from brief_scraper.runs.files import run_name
-from brief_scraper.runs.runreport import run_opened
 from brief_scraper.runs.stats import ARCHIVE_BYTES, ARCHIVE_CACHED, ARCHIVE_FILES, ARCHIVE_RESPONSES
 from brief_scraper.runs.warcpages import PAGE_HEADER
 

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Self
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from brief_scraper.runs.contracts import run_opened
 from brief_scraper.runs.dataset import build
-from brief_scraper.runs.runreport import run_opened
 from brief_scraper.runs.stats import DATASET_RECORDS
 
 if TYPE_CHECKING:

@@ -23,9 +23,9 @@ A check's ``status`` is ``passed``, ``failed``, ``skipped`` (coverage of too few
 not 0.
 
 Order matters: the checks must see the stats after the writer has closed the run (it takes
-superseded records back out of the counts in its ``spider_closed`` handler). Signal handlers
-run in the order they were connected, and pipelines connect theirs when they are built, so
-this extension connects its ``spider_closed`` handler only when the spider opens.
+superseded records back out of the counts in its ``spider_closed`` handler), so this extension
+connects its ``spider_closed`` handler only when the spider opens (``brief_scraper.runs.contracts``
+says why). It learns where the run is written from the writer's ``run_opened`` signal.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from scrapy.utils.misc import load_object
 from spidermon import settings as spidermon_settings
 from spidermon.runners import MonitorRunner
 
+from brief_scraper.runs.contracts import run_opened
 from brief_scraper.runs.history import previous_run
 from brief_scraper.runs.monitors import coverage_max_drop, coverage_rules, result_name
 from brief_scraper.runs.stats import HEALTH_CHECKS, HEALTH_FAILED, describe_counts, outcomes
@@ -52,13 +53,6 @@ if TYPE_CHECKING:
     from spidermon import MonitorSuite
 
 logger = logging.getLogger(__name__)
-
-run_opened = object()
-"""Sent by the component writing the run file (JsonlWriterPipeline) when it opens the run.
-
-Argument: ``path``, the run's final path (``output/<spider>/<run>.jsonl``); the report goes
-beside it as ``<run>.stats.json``.
-"""
 
 REPORT_SUFFIX = ".stats.json"
 _RUN_SUFFIXES = (".jsonl.gz", ".jsonl")
