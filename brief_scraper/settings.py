@@ -109,6 +109,9 @@ EXTENSIONS = {
 
 # --- pipelines --------------------------------------------------------------------------
 # Each record goes normalize -> cap -> validate -> dedupe -> seen -> stats -> write (README, "Pipelines").
+# The order is a contract: each pipeline declares which must run before it (`after`) or after
+# it (`before`), tests/test_contracts.py checks these numbers against them, and what the
+# pipelines hand one another goes through brief_scraper/runs/contracts.py.
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,  # clean text, canonical URLs, dates in range
     "pipelines.caps.CapPipeline": 150,  # lists and texts within schema.json's caps, counted
