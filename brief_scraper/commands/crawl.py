@@ -14,19 +14,16 @@ Scrapy's own ``crawl`` exits 0 whatever its monitors say: this is where that cha
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from brief_scraper.commands import run_judged
 from brief_scraper.runs.paths import check_output_folders
-from brief_scraper.runs.stats import HEALTH_FAILED
 
 if TYPE_CHECKING:
     import argparse
-
-logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawlCommand):
@@ -55,12 +52,4 @@ class Command(ScrapyCrawlCommand):
             check_output_folders(crawler.settings, spidercls.name)
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from None
-        self.crawler_process.crawl(crawler, **opts.spargs)
-        self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
-            return
-        failed = crawler.stats.get_value(HEALTH_FAILED, 0) if crawler.stats is not None else 0
-        if failed:
-            self.exitcode = 1
-            logger.error("%(failed)d health check(s) failed: exit status 1", {"failed": failed})
+        run_judged(self, crawler, **opts.spargs)

@@ -18,7 +18,6 @@ a usage error.
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,14 +25,12 @@ from typing import TYPE_CHECKING
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
+from brief_scraper.commands import run_judged
 from brief_scraper.runs.archive import ARCHIVE_FOLDER
 from brief_scraper.runs.reextract import archive_spider
-from brief_scraper.runs.stats import HEALTH_FAILED
 
 if TYPE_CHECKING:
     import argparse
-
-logger = logging.getLogger(__name__)
 
 
 def spider_of(paths: list[Path]) -> str | None:
@@ -101,12 +98,4 @@ class Command(BaseRunSpiderCommand):
             message = f"no spider named {name!r}{where}: `scrapy list` names them"
             raise UsageError(message, print_help=False) from None
         crawler = self.crawler_process.create_crawler(archive_spider(spidercls))
-        self.crawler_process.crawl(crawler, warc_files=paths, **opts.spargs)
-        self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
-            return
-        failed = crawler.stats.get_value(HEALTH_FAILED, 0) if crawler.stats is not None else 0
-        if failed:
-            self.exitcode = 1
-            logger.error("%(failed)d health check(s) failed: exit status 1", {"failed": failed})
+        run_judged(self, crawler, warc_files=paths, **opts.spargs)
