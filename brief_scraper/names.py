@@ -235,6 +235,8 @@ def strip_role(name: str) -> str:
         if cut == text or len(cut.split()) < 2:
             break
         text = cut
+    if "," not in text and " The " not in text:
+        return text.strip()  # no organization set apart: most names end here
     words = text.replace(",", " , ").split()
     for size in range(min(4, len(words) - 2), 0, -1):  # the longest organization first
         head, tail = words[:-size], words[-size:]
