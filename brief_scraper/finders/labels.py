@@ -18,9 +18,8 @@ from brief_scraper.page import is_hidden
 from brief_scraper.text import clean_text
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
-    from brief_scraper.finders.regions import Boilerplate
     from brief_scraper.finders.rules import SiteRules
     from brief_scraper.page import Page
     from brief_scraper.record import Link
@@ -161,25 +160,26 @@ def find_type_label(page: Page, rules: SiteRules) -> str | None:
     return None
 
 
-def find_links(region: Any, page: Page, pattern: re.Pattern[str], boilerplate: Boilerplate) -> list[Link]:
-    """Return the named links of *region* whose href *pattern* matches, each name once, none
-    from chrome or cards, page order."""
+def named_links(links: Iterable[Any], page: Page) -> list[Link]:
+    """Return *links* (lxml elements) as named links: each name and each URL once, none from
+    chrome or cards, none a "Read more", page order."""
     found: dict[str, Link] = {}
     urls: set[str | None] = set()
-    for link in _LINKS(region):
-        if not pattern.search(link.get("href")) or link in boilerplate:
+    for link in links:
+        if link in page.boilerplate:
             continue
         name, url = node_text(link), page.absolute(link.get("href"))
-        if (
-            name
-            and len(name) < 120
-            and name.casefold() not in found
-            and url not in urls
-            and not READ_MORE_RE.fullmatch(name)
-        ):
+        if not name or len(name) >= 120 or READ_MORE_RE.fullmatch(name):
+            continue
+        if name.casefold() not in found and url not in urls:
             found[name.casefold()] = {"name": name, "url": url}
             urls.add(url)
     return list(found.values())
+
+
+def find_links(region: Any, page: Page, pattern: re.Pattern[str]) -> list[Link]:
+    """Return the named links of *region* whose href *pattern* matches (see named_links)."""
+    return named_links((link for link in _LINKS(region) if pattern.search(link.get("href"))), page)
 
 
 # Labels over a list of tag links: every link under one is a topic, whatever its URL.
@@ -231,6 +231,6 @@ def find_programs(regions: list[Any], page: Page, rules: SiteRules) -> list[Link
     article or author blocks), each once; none when they are so many they are a directory."""
     programs: dict[str, Link] = {}
     for region in regions:
-        for link in find_links(region, page, rules.program_path, page.boilerplate):
+        for link in find_links(region, page, rules.program_path):
             programs.setdefault(link["name"].casefold(), link)
     return list(programs.values()) if len(programs) <= _MAX_PROGRAMS else []

@@ -16,10 +16,10 @@ from lxml import etree
 
 from brief_scraper.css import css_members, select
 from brief_scraper.dates import parse_posted
-from brief_scraper.finders.authors import READ_MORE_RE, author_from_link, merge_authors
+from brief_scraper.finders.authors import author_from_link, merge_authors
 from brief_scraper.finders.documents import find_offered_documents
 from brief_scraper.finders.images import find_lead_image, image_source
-from brief_scraper.finders.labels import find_links, find_series, find_topics, find_type_label
+from brief_scraper.finders.labels import find_links, find_series, find_topics, find_type_label, named_links
 from brief_scraper.finders.nodes import node_text
 from brief_scraper.finders.posted import find_date_near_headline, find_visible_date
 from brief_scraper.finders.quotes import find_excerpt, find_summary
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from brief_scraper.finders.rules import SiteRules
     from brief_scraper.page import Page
-    from brief_scraper.record import Author, Link
+    from brief_scraper.record import Author
     from brief_scraper.sites.profile import Design, Select, SiteProfile
 
 _BULLETS = " •·|-–—:"
@@ -128,8 +128,8 @@ def run_rules(page: Page, rules: SiteRules) -> dict[str, Any]:
     authors = merge_authors(_byline(hero, page, rules), block_authors(page, page.author_blocks, rules))
     if authors:
         found["authors"] = authors
-    pattern = rules.program_path
-    programs = find_links(article if rules.programs_in_whole_article else hero, page, pattern, boilerplate)
+    program_region = article if rules.programs_in_whole_article else hero
+    programs = find_links(program_region, page, rules.program_path) if program_region is not None else []
     if programs:
         found["programs"] = programs
     topics = find_topics(article, page, rules)
@@ -172,10 +172,6 @@ def _first_preferred(region: Any, css: str) -> Any | None:
     return None
 
 
-def _image_src(img: Any | None, page: Page) -> str | None:
-    return image_source(img, page) if img is not None else None
-
-
 def _date_text(node: Any) -> str | None:
     """Return the date as shown: the element's text without screen-reader labels."""
     return clean_text(" ".join(_SHOWN_TEXT(node)))
@@ -201,16 +197,7 @@ def _read_posted(name: str, region: Any, spec: Select, page: Page, rules: SiteRu
 
 
 def _read_links(name: str, region: Any, spec: Select, page: Page, rules: SiteRules) -> dict[str, Any]:
-    found: dict[str, Link] = {}
-    urls: set[str | None] = set()
-    for link in select(region, spec.css):
-        text, url = node_text(link), page.absolute(link.get("href"))
-        if not text or link in page.boilerplate or READ_MORE_RE.fullmatch(text):
-            continue
-        if text.casefold() not in found and url not in urls:
-            found[text.casefold()] = {"name": text, "url": url}
-            urls.add(url)
-    return {name: list(found.values())}
+    return {name: named_links(select(region, spec.css), page)}
 
 
 def _read_names(name: str, region: Any, spec: Select, page: Page, rules: SiteRules) -> dict[str, Any]:
@@ -223,7 +210,8 @@ def _read_profile_links(name: str, region: Any, spec: Select, page: Page, rules:
 
 
 def _read_image(name: str, region: Any, spec: Select, page: Page, rules: SiteRules) -> dict[str, Any]:
-    return {name: _image_src(_first_preferred(region, spec.css), page)}
+    img = _first_preferred(region, spec.css)
+    return {name: image_source(img, page) if img is not None else None}
 
 
 READERS: dict[str, Callable[[str, Any, Select, Page, SiteRules], dict[str, Any]]] = {
@@ -281,9 +269,8 @@ def run_design(design: Design, page: Page, rules: SiteRules) -> dict[str, Any]:
         found["content_type"] = design.content_type
     if not design.is_publication:
         return found
-    if hero is not None:
-        block = block_authors(page, page.author_blocks, rules)
-        found["authors"] = merge_authors(found.get("authors", []), block)
+    # Author blocks are the site's rules' to read (run_site merges the design's byline with
+    # them): read here too, they would be read twice.
     if body is not None:
         excerpt = find_excerpt(body, None, page.boilerplate)
         if excerpt:
