@@ -43,6 +43,13 @@ DOWNLOADER_MIDDLEWARES_BASE = {
     (_OUR_ROBOTS if path.endswith(".RobotsTxtMiddleware") else path): order
     for path, order in _scrapy_defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
 }
+# AutoThrottle, keeping each download slot at or above its least delay (a source's
+# Crawl-delay or delay_seconds: brief_scraper/crawling/politeness.py), in Scrapy's place.
+_OUR_THROTTLE = "brief_scraper.crawling.politeness.SourceThrottle"
+EXTENSIONS_BASE = {
+    (_OUR_THROTTLE if path == "scrapy.extensions.throttle.AutoThrottle" else path): order
+    for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+}
 USER_AGENT = f"brief-scraper/0.1 (+{BRIEF_CONTACT_URL})"
 DOWNLOAD_DELAY = 2.0  # seconds between requests to one domain; spiders may ask for more
 DOWNLOAD_DELAY_JITTER = 0.5  # each delay varies by ±50% (RANDOMIZE_DOWNLOAD_DELAY is deprecated)

@@ -73,9 +73,10 @@ class PublicationSpider(Spider):
     def _is_full(self) -> bool:
         return self.arguments.max_items is not None and self.emitted >= self.arguments.max_items
 
-    async def extract_page(self, response: Response) -> dict[str, Any] | None:
+    async def extract_page(self, response: Response, url: str | None = None) -> dict[str, Any] | None:
         """Return the record of an HTML page, or None: not HTML, max_items reached, or a page
-        no worker could extract (each counted).
+        no worker could extract (each counted). *url* is the page's own address when it was
+        fetched from elsewhere (a mirror): the page is read as if fetched from there.
 
         max_items is checked again once the record is back: other pages may have filled it
         while this one was in a worker.
@@ -84,7 +85,7 @@ class PublicationSpider(Spider):
             return None
         if not self._is_full():
             content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
-            record = await self.extractor.extract(response.body, response.url, content_type)
+            record = await self.extractor.extract(response.body, url or response.url, content_type)
             if record is None or not self._is_full():
                 return record
         self.crawler.stats.inc_value(SKIPPED_MAX_ITEMS)
@@ -94,7 +95,8 @@ class PublicationSpider(Spider):
         content_type = response.headers.get("Content-Type") or b"text/html"
         if isinstance(response, TextResponse) and b"html" in content_type.lower():
             return True
-        self.losses.lost(NOT_HTML, response.url)
+        source = response.request.meta.get("source") if response.request is not None else None
+        self.losses.lost(NOT_HTML, response.url, source)
         return False
 
     def _read_sitemap(self, response: Response) -> Sitemap | None:

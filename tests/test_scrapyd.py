@@ -132,7 +132,7 @@ def schedule_and_wait(url: str, site: OfflineSite, output: Path, *settings: str)
 
 def test_deployed_egg_crawls_the_offline_site_and_writes_its_run(deployed, scrapyd, offline_site, tmp_path):
     spiders = call(f"{deployed}/listspiders.json?project=brief_scraper")["spiders"]
-    assert spiders == ["generic", "wilsoncenter"]
+    assert spiders == ["generic", "sources", "wilsoncenter"]
     job = schedule_and_wait(deployed, offline_site, tmp_path)
     runs = run_files(tmp_path / "wilsoncenter")
     _, home = scrapyd

@@ -364,3 +364,23 @@ def same_site_urls(urls: Iterable[str], site_url: str) -> list[str]:
         if link and is_same_site(link, site_url) and link not in found:
             found.append(link)
     return found
+
+
+def publication_links(sel: Selector, url: str, is_publication: Callable[[str], bool]) -> list[str]:
+    """Return the links of a listing page that *is_publication* accepts: absolute, each once,
+    in page order, without fragments. For sites no profile knows, whose publication URLs
+    have no ``/<type>/<slug>`` shape: the sources file's ``publication_paths`` say which.
+
+    >>> from parsel import Selector
+    >>> page = Selector(text='<a href="/pubs/a.html#top">A</a><a href="/about">About</a>'
+    ...                      '<a href="https://x.org/pubs/a.html">again</a>')
+    >>> publication_links(page, "https://x.org/list", lambda u: "/pubs/" in u)
+    ['https://x.org/pubs/a.html']
+    """
+    base = _base_url(sel, url)
+    found: dict[str, None] = {}
+    for anchor in sel.root.iterfind(".//a[@href]"):
+        link = absolute_url(anchor.get("href"), base)
+        if link and link not in found and is_publication(link):
+            found[link] = None
+    return list(found)

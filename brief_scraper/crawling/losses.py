@@ -36,7 +36,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_errors
 from w3lib.url import canonicalize_url
 
-from brief_scraper.runs.stats import PAGES_REQUESTED, SKIPPED_REDIRECT_TO_SEEN, lost_keys
+from brief_scraper.runs.stats import (
+    PAGES_REQUESTED,
+    SKIPPED_REDIRECT_TO_SEEN,
+    lost_keys,
+    source_key,
+    source_loss_keys,
+)
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -108,6 +114,9 @@ class LossCounter:
     ``request_scheduled`` (a request made, redirects and retries aside) and
     ``request_dropped`` (a redirect the duplicate filter refused: a loop, or a page the crawl
     requested on its own).
+
+    A request of one source of a sources file carries the source's key in ``meta["source"]``;
+    its count and losses go to ``brief/source/<key>/...`` as well.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -120,9 +129,10 @@ class LossCounter:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
 
-    def lost(self, reason: str, url: str) -> None:
-        """Count a page lost for *reason*; log the first of each reason at WARNING, with its URL."""
-        for key in lost_keys(reason):
+    def lost(self, reason: str, url: str, source: str | None = None) -> None:
+        """Count a page lost for *reason* (against *source* too, when given); log the first of
+        each reason at WARNING, with its URL."""
+        for key in (*lost_keys(reason), *(source_loss_keys(source, reason) if source else ())):
             self._inc(key)
         first = reason not in self._logged
         self._logged.add(reason)
@@ -137,18 +147,23 @@ class LossCounter:
         """Count the failed request's loss, and hand the failure back to Scrapy (an errback)."""
         request = getattr(failure, "request", None)
         error = failure.value if failure.value is not None else Exception("no error given")
-        self.lost(loss_reason(error), request.url if request is not None else "?")
+        if request is None:
+            self.lost(loss_reason(error), "?")
+        else:
+            self.lost(loss_reason(error), request.url, request.meta.get("source"))
         return failure
 
     def request_scheduled(self, request: Request) -> None:
         if "redirect_urls" not in request.meta and "retry_times" not in request.meta:
             self._inc(PAGES_REQUESTED)
+            if request.meta.get("source"):
+                self._inc(source_key(request.meta["source"], "requested"))
 
     def request_dropped(self, request: Request) -> None:
         if "redirect_urls" not in request.meta:
             return  # a link met twice: the first request answers for it
         if is_redirect_loop(request):
-            self.lost("redirect_loop", request.meta["redirect_urls"][0])
+            self.lost("redirect_loop", request.meta["redirect_urls"][0], request.meta.get("source"))
         else:
             self._inc(SKIPPED_REDIRECT_TO_SEEN)
             logger.debug("Redirect to a page requested on its own: %(url)s", {"url": request.url})

@@ -252,3 +252,16 @@ def order_problems(pipelines: Mapping[str, int | None], load: Callable[[str], An
             if other in on and not on[other] < order:
                 problems.append(f"{path} ({order}) must run after {other} ({on[other]})")
     return problems
+
+
+# --- sources ----------------------------------------------------------------------------
+
+
+def declared_sources(spider: Any) -> frozenset[str]:
+    """Return the source keys the crawl's spider follows (a sources file's), else none.
+
+    Per-source stats (``brief/source/<key>/...``) and health checks are kept for these keys
+    only: a record's ``source`` is a host on other spiders, and host keys would not be bounded.
+    A spider declares them as its ``source_keys`` attribute.
+    """
+    return frozenset(getattr(spider, "source_keys", ()) or ())

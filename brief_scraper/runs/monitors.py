@@ -24,6 +24,10 @@ setting (project default)           the run fails when
                                     more than this share against the previous run (its
                                     report ``<run>.stats.json``)
 ``BRIEF_COVERAGE_MIN_RECORDS`` (10) (coverage is not judged on fewer records found)
+sources file ``min_records``,       one source of a ``sources`` crawl gave fewer records
+``min_coverage``                    (``brief/source/<key>/records``), or a field's share of
+                                    them is below its rule; the check is named
+                                    ``source/<key>/...`` and its message names the source
 ==================================  =========================================================
 
 A run with the writer off (``BRIEF_OUTPUT_DIR`` empty: records go to the feed exports only)
@@ -51,6 +55,8 @@ from brief_scraper.runs.stats import (
     dropped_key,
     fields_key,
     reason_counts,
+    source_counts,
+    source_key,
 )  # fmt: skip
 
 if TYPE_CHECKING:
@@ -322,12 +328,105 @@ def coverage_drop_monitor(field: str) -> type[CoverageDropMonitor]:
     return type(f"CoverageDropMonitor[{field}]", (CoverageDropMonitor,), {"field": field, "__doc__": doc})
 
 
+class SourceRecordsMonitor(base.BaseScrapyMonitor):
+    """One source of a sources file gave enough records (its ``min_records``, else BRIEF_MIN_RECORDS)."""
+
+    __test__ = False
+
+    source: ClassVar[str] = ""
+    least: ClassVar[int] = 1
+    setting: ClassVar[str] = ""
+    message = ""
+
+    @property
+    def check_name(self) -> str:
+        return f"source/{self.source}/min_records"
+
+    def test_source_records(self) -> None:
+        """Compare brief/source/<key>/records with the source's least; a failure names its losses."""
+        stat = source_key(self.source, "records")
+        ok, comparison = compare(stat, self.stats.get(stat, 0), ">=", self.least, self.setting)
+        self.message = f"source {self.source}: {comparison}"
+        counts = source_counts(self.stats, self.source)
+        if not ok and counts["dropped"]:
+            self.message += f"; dropped by reason: {describe_counts(counts['dropped'])}"
+        if not ok:
+            self.fail(self.message)
+
+
+class SourceCoverageMonitor(base.BaseScrapyMonitor):
+    """A field has a value in enough of one source's records (one monitor per source and field)."""
+
+    __test__ = False
+
+    source: ClassVar[str] = ""
+    field: ClassVar[str] = ""
+    least: ClassVar[float] = 0.0
+    setting: ClassVar[str] = ""
+    message = ""
+
+    @property
+    def check_name(self) -> str:
+        return f"source/{self.source}/coverage/{self.field}"
+
+    def test_source_coverage(self) -> None:
+        """Compare brief/source/<key>/fields/<field> / its records with the source's rule."""
+        found = self.stats.get(source_key(self.source, "records"), 0)
+        least = self.crawler.settings.getint("BRIEF_COVERAGE_MIN_RECORDS")
+        if found < max(least, 1):
+            self.message = (
+                f"source {self.source}: {found} records: coverage is judged on {least} or more "
+                "(BRIEF_COVERAGE_MIN_RECORDS)"
+            )
+            self.skipTest(self.message)
+        stat = source_key(self.source, f"fields/{self.field}")
+        covered = self.stats.get(stat, 0)
+        ok, comparison = compare(f"{stat} / records ({covered}/{found})", covered / found, ">=", self.least,
+                                 self.setting)  # fmt: skip
+        self.message = f"source {self.source}: {comparison}"
+        if not ok:
+            self.fail(self.message)
+
+
+def source_monitors(spider: Any, settings: BaseSettings) -> list[type[base.BaseScrapyMonitor]]:
+    """Return the health checks of each source a spider follows (its ``sources``, a sources file's).
+
+    Per source: its records (``min_records``, else ``BRIEF_MIN_RECORDS``), and the coverage of
+    each field its ``min_coverage`` names, over the spider's ``DEFAULT_SOURCE_COVERAGE``.
+    """
+    monitors: list[type[base.BaseScrapyMonitor]] = []
+    defaults = dict(getattr(spider, "DEFAULT_SOURCE_COVERAGE", {}))
+    for source in getattr(spider, "sources", ()):
+        least = source.min_records if source.min_records is not None else settings.getint("BRIEF_MIN_RECORDS")
+        where = (
+            f"sources file: {source.key} min_records"
+            if source.min_records is not None
+            else "BRIEF_MIN_RECORDS"
+        )
+        monitors.append(type(
+            f"SourceRecordsMonitor[{source.key}]", (SourceRecordsMonitor,),
+            {"source": source.key, "least": least, "setting": where,
+             "__doc__": f"Source {source.key} gave enough records."},
+        ))  # fmt: skip
+        for field, share in {**defaults, **source.min_coverage}.items():
+            where = (f"sources file: {source.key} min_coverage" if field in source.min_coverage
+                     else "DEFAULT_SOURCE_COVERAGE")  # fmt: skip
+            monitors.append(type(
+                f"SourceCoverageMonitor[{source.key}:{field}]", (SourceCoverageMonitor,),
+                {"source": source.key, "field": field, "least": share, "setting": f"{where}[{field!r}]",
+                 "__doc__": f"Enough records of source {source.key} have a {field}."},
+            ))  # fmt: skip
+    return monitors
+
+
 class HealthCheckSuite(MonitorSuite):
     """brief-scraper's health checks: records, errors, invalid records, lost pages, finish reason,
     coverage.
 
     The coverage monitors follow ``BRIEF_MIN_COVERAGE``: for each field it names, one judges
-    the share of records with a value, one its fall against the previous run. To add
+    the share of records with a value, one its fall against the previous run. A crawl of a
+    sources file adds each source's checks (:func:`source_monitors`), named
+    ``source/<key>/...``, so one broken site is named in the failure. To add
     Spidermon actions (Slack, e-mail...), subclass this suite, list them in
     ``monitors_failed_actions``, and name the subclass in ``BRIEF_HEALTH_SUITE``.
     """
@@ -342,6 +441,8 @@ class HealthCheckSuite(MonitorSuite):
             for field in coverage_rules(crawler.settings):
                 self.add_monitor(coverage_monitor(field))
                 self.add_monitor(coverage_drop_monitor(field))
+            for monitor in source_monitors(getattr(crawler, "spider", None), crawler.settings):
+                self.add_monitor(monitor)
 
 
 def result_name(monitor: Any) -> str:

@@ -57,6 +57,18 @@ exception text ever goes into a key: those belong in the log.
 ``brief/dates/unparsed``               records with a posted_raw but no posted_date
 ``brief/dates/out_of_range``           posting dates set to null: before 1900 or in the future
 ``brief/pages/not_publication/<type>`` pages that are not publications (``program``, ``person``)
+``brief/source/<key>/requested``      requests made for one source of a sources file (SourcesSpider)
+``brief/source/<key>/records``        records found of that source; ``.../fields/<field>``: its
+                                       coverage, as ``brief/fields/<field>`` is the run's
+``brief/source/<key>/dropped/<reason>``  its pages and records lost, by reason, as above
+``brief/source/<key>/errors``         of those, the errors: HTTP 5xx, timeouts, refused
+                                       connections, failed extractions
+``brief/source/<key>/found_by/<way>`` its publications requested, by the way first found:
+                                       ``feed``, ``sitemap``, ``listing``
+``brief/source/<key>/delay_ms``       the least delay its download slot keeps
+                                       (``brief_scraper/crawling/politeness.py``)
+``brief/discovery/feeds``              feeds read; ``brief/discovery/not_a_feed``: URLs asked
+                                       for as feeds that were not one
 =====================================  ==========================================================
 """
 
@@ -93,12 +105,20 @@ SKIPPED_DOCUMENT_IN_SITEMAP = "brief/skipped/document_in_sitemap"
 SKIPPED_OLDER_THAN_SINCE = "brief/skipped/older_than_since"
 SKIPPED_LISTED_OLDER_THAN_SINCE = "brief/skipped/listed_older_than_since"
 DISCOVERY_SITEMAPS = "brief/discovery/sitemaps"
+DISCOVERY_FEEDS = "brief/discovery/feeds"
+DISCOVERY_NOT_A_FEED = "brief/discovery/not_a_feed"
 DISCOVERY_NOT_A_SITEMAP = "brief/discovery/not_a_sitemap"
 DISCOVERY_LISTING_PAGES = "brief/discovery/listing_pages"
 DISCOVERY_ITEM_LINKS = "brief/discovery/item_links"
 DISCOVERY_PAGING_STOPPED_SINCE = "brief/discovery/paging_stopped_since"
 EXTRACT_WORKER_RESTARTS = "brief/extract/worker_restarts"
 DROPPED_PREFIX = "brief/dropped/"
+SOURCE_PREFIX = "brief/source/"
+# Loss reasons that are errors of the site or of the crawl, not choices (robots, offsite...).
+ERROR_REASONS = frozenset(
+    {"timeout", "dns_error", "connection_refused", "data_loss", "download_failed", "extract_failed",
+     "extract_timeout", "http_error"}
+)  # fmt: skip
 """What every ``brief/dropped/<reason>`` key starts with (:func:`dropped_key` builds them)."""
 
 LAYERS: frozenset[str] = frozenset(get_args(Layer))
@@ -107,6 +127,7 @@ NOT_PUBLICATION_TYPES: frozenset[str] = frozenset({"program", "person"})
 """content_type values (case-folded) of pages that are not publications."""
 
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
+_SOURCE_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")  # as a sources file's keys
 _FIELDS = frozenset(EXTRACTED_FIELDS)
 
 
@@ -189,9 +210,7 @@ def reason_counts(stats: Mapping[str, Any], area: str = "dropped") -> dict[str, 
     >>> reason_counts({"brief/dropped/robots": 3, "brief/dropped/http_404": 5, "brief/records/written": 1})
     {'http_404': 5, 'robots': 3}
     """
-    prefix = f"brief/{area}/"
-    counts = {key[len(prefix) :]: value for key, value in stats.items() if key.startswith(prefix) and value}
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    return _prefixed_counts(stats, f"brief/{area}/")
 
 
 def describe_counts(counts: Mapping[str, int]) -> str:
@@ -250,3 +269,63 @@ def record_stat_keys(record: Mapping[str, Any]) -> list[str]:
     if isinstance(content_type, str) and content_type.strip().casefold() in NOT_PUBLICATION_TYPES:
         keys.append(f"brief/pages/not_publication/{slugify(content_type)}")
     return keys
+
+
+def source_key(source: str, what: str) -> str:
+    """Return the stat key of *what* (``records``, ``fields/title``...) for one source of a
+    sources file: ``brief/source/<key>/<what>``.
+
+    >>> source_key("rand", "records"), source_key("rand", "dropped/robots")
+    ('brief/source/rand/records', 'brief/source/rand/dropped/robots')
+    >>> source_key("www.rand.org", "records")
+    Traceback (most recent call last):
+    ...
+    ValueError: source must be a sources file key, got 'www.rand.org'
+    """
+    if not _SOURCE_KEY_RE.match(source):
+        raise ValueError(f"source must be a sources file key, got {source!r}")
+    return f"{SOURCE_PREFIX}{source}/{what}"
+
+
+def source_loss_keys(source: str, reason: str) -> list[str]:
+    """Return the stat keys a page of *source* lost for *reason* adds 1 to.
+
+    >>> source_loss_keys("rand", "http_503")
+    ['brief/source/rand/dropped/http_503', 'brief/source/rand/errors']
+    >>> source_loss_keys("rand", "robots")
+    ['brief/source/rand/dropped/robots']
+    """
+    keys = [source_key(source, dropped_key(reason).removeprefix("brief/"))]
+    if reason in ERROR_REASONS or reason.startswith("http_5"):
+        keys.append(source_key(source, "errors"))
+    return keys
+
+
+def source_record_keys(source: str, record: Mapping[str, Any]) -> list[str]:
+    """Return the per-source stat keys one record adds 1 to: found, and its coverage.
+
+    >>> source_record_keys("rand", {"title": "T", "posted_date": None})
+    ['brief/source/rand/records', 'brief/source/rand/fields/title']
+    """
+    covered = [source_key(source, f"fields/{field}") for field in EXTRACTED_FIELDS
+               if not is_empty(record.get(field))]  # fmt: skip
+    return [source_key(source, "records"), *covered]
+
+
+def source_counts(stats: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Return one source's figures from a run's stats: records, errors, dropped by reason.
+
+    >>> source_counts({"brief/source/rand/records": 4, "brief/source/rand/dropped/robots": 1}, "rand")
+    {'requested': 0, 'records': 4, 'errors': 0, 'dropped': {'robots': 1}}
+    """
+    prefix = source_key(source, "")
+    return {
+        "requested": stats.get(f"{prefix}requested", 0), "records": stats.get(f"{prefix}records", 0),
+        "errors": stats.get(f"{prefix}errors", 0),
+        "dropped": _prefixed_counts(stats, f"{prefix}dropped/"),
+    }  # fmt: skip
+
+
+def _prefixed_counts(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
+    counts = {key[len(prefix) :]: value for key, value in stats.items() if key.startswith(prefix) and value}
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

@@ -14,9 +14,13 @@ from brief_scraper.sites.profile import Design, ListingConventions, Select, Site
 from brief_scraper.sites.wilsoncenter import WILSON_CENTER
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from brief_scraper.page import Page
 
-__all__ = ["PROFILES", "Design", "ListingConventions", "Select", "SiteProfile", "profile_for"]
+__all__ = [
+    "PROFILES", "Design", "ListingConventions", "Select", "SiteProfile", "profile_for", "profile_of_hosts",
+]  # fmt: skip
 
 PROFILES: tuple[SiteProfile, ...] = (WILSON_CENTER,)
 
@@ -24,3 +28,13 @@ PROFILES: tuple[SiteProfile, ...] = (WILSON_CENTER,)
 def profile_for(page: Page) -> SiteProfile | None:
     """Return the profile of the page's site, or None for a site no profile knows."""
     return next((p for p in PROFILES if p.matches(page)), None)
+
+
+def profile_of_hosts(hosts: Iterable[str]) -> SiteProfile | None:
+    """Return the profile of a site with these *hosts* (a sources file's), or None.
+
+    >>> profile_of_hosts(["www.wilsoncenter.org"]).key, profile_of_hosts(["www.rand.org"])
+    ('wilsoncenter', None)
+    """
+    wanted = set(hosts)
+    return next((p for p in PROFILES if wanted & set(p.hosts)), None)

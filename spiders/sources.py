@@ -1,0 +1,438 @@
+"""The ``sources`` spider: every think tank of a sources file in one crawl, each polite on its own.
+
+Arguments (``-a name=value``, all optional):
+
+``sources``
+    The sources file (TOML, ``brief_scraper/crawling/sources.py``; default ``sources.toml``
+    in the current folder). Read with a size limit and checked before any request: a bad
+    file fails with one line naming the source and the key.
+``sources_toml``
+    The file's text itself, instead of a path: how a Scrapyd job gets it (``scrapy spread``).
+``only``
+    Comma-separated source keys to crawl (default: all of the file).
+``mirrors``
+    ``key=origin,...``: fetch that source from a mirror (``rand=http://127.0.0.1:8001``).
+    Records keep the live site's URLs (``brief_scraper/crawling/mirrors.py``).
+``delays``
+    ``key=seconds,...``: the least delay of that source's requests in this run, over the
+    file's ``delay_seconds`` and robots.txt's ``Crawl-delay``.
+``since``
+    ``YYYY-MM-DD``: feed entries and sitemap entries dated before it are not requested, paging
+    through a listing stops at a page all older, records posted before it are not emitted.
+``max_items``, ``refresh``
+    As on the other spiders.
+
+Per source, discovery goes in order of trust: its home page (for the feeds its
+``<link rel=alternate>`` names, and, first, its robots.txt: the ``Crawl-delay`` and the
+``Sitemap:`` lines), then its feeds, its sitemaps (the file's and robots.txt's), its listing
+pages with their pagination. A publication is a page of the source's hosts matching its
+``publication_paths``; each is requested once, credited to the first way that found it
+(``brief/source/<key>/found_by/<way>``). A source with a site profile (the Wilson Center)
+reads its listings with the profile's conventions, and its pages with the profile, as every
+page of its hosts is.
+
+Each source has its own download slot (``brief_scraper/crawling/politeness.py``): its own
+queue, concurrency and delay, so a slow site never slows the others. Records carry the
+source's key as ``source``; stats and health checks are kept per source
+(``brief/source/<key>/...``; ``brief_scraper/runs/monitors.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.exceptions import CloseSpider
+from scrapy.http import TextResponse
+from scrapy.robotstxt import ProtegoRobotParser
+from w3lib.url import canonicalize_url
+
+from brief_scraper.crawling.argument_files import ARGUMENT_FILE_MAX_BYTES
+from brief_scraper.crawling.arguments import check_known, parse_count, parse_day, parse_flag
+from brief_scraper.crawling.discovery import find_next_page, parse_listing, publication_links
+from brief_scraper.crawling.feeds import find_feed_links, parse_feed
+from brief_scraper.crawling.mirrors import Mirror, mirror_of, parse_pairs
+from brief_scraper.crawling.politeness import choose_delay, keep_delay, slot_floors
+from brief_scraper.crawling.sources import Source, load_sources, parse_sources, select_sources
+from brief_scraper.runs import stats as stat_keys
+from brief_scraper.sites import ListingConventions, SiteProfile, profile_of_hosts
+from brief_scraper.urls import absolute_url, is_document_url
+from spiders.base import PublicationSpider
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator, Mapping
+    from datetime import date
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.robotstxt import RobotParser
+    from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SOURCES_FILE = "sources.toml"
+# Request priorities: records early, then discovery in order of trust.
+PAGE_PRIORITY, FEED_PRIORITY, SITEMAP_PRIORITY, LISTING_PRIORITY = 4, 3, 2, 1
+NO_CONVENTIONS = ListingConventions()  # a site no profile knows: rel=next and "Next" links page on
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesArguments:
+    """The spider's arguments, checked: which sources, fetched from where, how politely."""
+
+    sources: tuple[Source, ...]
+    mirrors: Mapping[str, Mirror] = field(default_factory=dict)
+    delays: Mapping[str, float] = field(default_factory=dict)
+    since: date | None = None
+    max_items: int | None = None
+    refresh: bool = False
+
+    NAMES: ClassVar[tuple[str, ...]] = (
+        "sources", "sources_toml", "only", "mirrors", "delays", "since", "max_items", "refresh",
+    )  # fmt: skip
+
+    @classmethod
+    def parse(cls, **arguments: Any) -> Self:
+        """Return the checked arguments; raise ValueError with one clear message on the first bad one."""
+        check_known(arguments, cls.NAMES)
+        text = arguments.get("sources_toml")
+        if text and arguments.get("sources"):
+            raise ValueError("give sources (a file) or sources_toml (its text), not both")
+        if text:
+            if len(str(text).encode("utf-8", "replace")) > ARGUMENT_FILE_MAX_BYTES:
+                raise ValueError(f"sources_toml: larger than {ARGUMENT_FILE_MAX_BYTES} bytes")
+            every = parse_sources(str(text))
+        else:
+            every = load_sources(Path(arguments.get("sources") or DEFAULT_SOURCES_FILE))
+        chosen = select_sources(every, arguments.get("only"))
+        by_key = {s.key: s for s in every}
+        mirrors = {}
+        for key, origin in parse_pairs(arguments.get("mirrors"), "mirrors").items():
+            if key not in by_key:
+                raise ValueError(
+                    f"mirrors: {key[:40]!r} is no source of the file ({', '.join(sorted(by_key))})"
+                )
+            mirrors[key] = mirror_of(by_key[key].hosts, origin, f"mirrors: {key}")
+        delays = {}
+        for key, seconds in parse_pairs(arguments.get("delays"), "delays").items():
+            if key not in by_key:
+                raise ValueError(
+                    f"delays: {key[:40]!r} is no source of the file ({', '.join(sorted(by_key))})"
+                )
+            try:
+                delays[key] = float(seconds)
+            except ValueError:
+                delays[key] = -1.0
+            if not 0 <= delays[key] <= 3600:
+                raise ValueError(f"delays: {key}: {seconds[:20]!r} is not a number of seconds from 0 to 3600")
+        return cls(
+            sources=chosen,
+            mirrors=mirrors,
+            delays=delays,
+            since=parse_day(arguments.get("since"), "since"),
+            max_items=parse_count(arguments.get("max_items"), "max_items"),
+            refresh=parse_flag(arguments.get("refresh"), "refresh"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Crawled:
+    """One source as this crawl reaches it: where from, with which profile."""
+
+    source: Source
+    mirror: Mirror | None
+    profile: SiteProfile | None
+
+    @property
+    def key(self) -> str:
+        return self.source.key
+
+    @property
+    def home(self) -> str:
+        """The address of the site's home page (fetched from the mirror, if any)."""
+        return self.to_fetch(f"https://{self.source.hosts[0]}/")
+
+    def to_fetch(self, url: str) -> str:
+        return self.mirror.to_fetch(url) if self.mirror else url
+
+    def to_live(self, url: str) -> str:
+        return self.mirror.to_live(url) if self.mirror else url
+
+    def is_own(self, url: str) -> bool:
+        """Return whether *url* (live or on the mirror) is on the source's hosts."""
+        return (urlsplit(self.to_live(url)).hostname or "") in self.source.hosts
+
+    def is_publication(self, url: str) -> bool:
+        live = self.to_live(url)
+        return self.source.is_publication(live) and not is_document_url(live)
+
+    @property
+    def fetch_hosts(self) -> list[str]:
+        """The hosts this crawl sends the source's requests to: allowed_domains."""
+        if self.mirror is not None:
+            return [urlsplit(self.mirror.fetch_origin).hostname or ""]
+        return list(self.source.hosts)
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsFacts:
+    """What a site's robots.txt says beyond allow and disallow."""
+
+    crawl_delay: float | None
+    sitemaps: tuple[str, ...]
+
+
+class SourcesSpider(PublicationSpider):
+    """Crawl every source of a sources file: feeds, sitemaps, listings; one slot per source."""
+
+    name = "sources"
+    # Scrapy's Spider declares custom_settings a plain class attribute: as a ClassVar it
+    # would be a type error, so ruff's rule for mutable class attributes gives way here.
+    custom_settings: dict[str, Any] | None = {  # noqa: RUF012
+        # Requests are taken from the source whose slot is least busy: one slow site's queue
+        # never fills the crawl's concurrency (Scrapy's advice for crawls of many domains).
+        "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
+        # Health checks of the whole run; each source adds its own (sources file thresholds).
+        "BRIEF_MIN_COVERAGE": {"title": 0.9},
+    }
+
+    arguments_class = SourcesArguments
+    # Each source's coverage rules unless its file entry sets its own (as the generic spider's).
+    DEFAULT_SOURCE_COVERAGE: ClassVar[dict[str, float]] = {"title": 0.9, "posted_date": 0.5}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        args_ = self.arguments
+        self.sources = args_.sources  # read by the health checks (brief_scraper/runs/monitors.py)
+        self.source_keys = frozenset(s.key for s in self.sources)  # brief_scraper.runs.contracts
+        self.crawled = {
+            s.key: Crawled(s, args_.mirrors.get(s.key), profile_of_hosts(s.hosts)) for s in self.sources
+        }
+        self.allowed_domains = sorted({h for c in self.crawled.values() for h in c.fetch_hosts})
+        self._robots: dict[str, RobotsFacts] = {}  # netloc -> its robots.txt's facts
+        self._requested: set[str] = set()  # canonical live URLs of publications requested
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Any:
+        """Give each source its download slot before the settings freeze; listen for robots.txt."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        for key in spider.crawled:
+            slot = {"concurrency": settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"), **slots.get(key, {})}
+            known = spider.known_delay(key)
+            if known is not None:
+                slot.update(delay=known, jitter=0.0)
+                slot_floors(crawler)[key] = known
+            slots[key] = slot
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        # One request in flight per source, and room for every source at once.
+        wanted = 2 * len(spider.crawled)
+        if settings.getint("CONCURRENT_REQUESTS") < wanted:
+            settings.set("CONCURRENT_REQUESTS", wanted, priority="spider")
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        return spider
+
+    def known_delay(self, key: str) -> float | None:
+        """Return the delay the run's argument or the sources file gives *key*, else None."""
+        given = self.arguments.delays.get(key)
+        return given if given is not None else self.crawled[key].source.delay_seconds
+
+    # --- requests ------------------------------------------------------------------------
+
+    def source_request(
+        self, crawled: Crawled, url: str, callback: Any, priority: int, **kwargs: Any
+    ) -> Request:
+        """Return a request of *crawled*'s: fetched from its mirror, in its own download slot."""
+        meta = {"source": crawled.key, "download_slot": crawled.key, **kwargs.pop("meta", {})}
+        return self.request(crawled.to_fetch(url), callback=callback, priority=priority, meta=meta, **kwargs)
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Yield each source's home page: robots.txt is read before it, then discovery follows."""
+        for crawled in self.crawled.values():
+            yield Request(
+                crawled.home, callback=self.parse_home, errback=self.home_failed,
+                meta={"source": crawled.key, "download_slot": crawled.key}, priority=FEED_PRIORITY,
+                dont_filter=True,
+            )  # fmt: skip
+
+    def robots_parsed(self, robotparser: RobotParser, request: Request) -> None:
+        """Keep what a robots.txt says of delays and sitemaps (Scrapy's robots_parsed signal)."""
+        user_agent = self.crawler.settings.get("ROBOTSTXT_USER_AGENT") or self.crawler.settings.get(
+            "USER_AGENT"
+        )
+        try:
+            delay = robotparser.crawl_delay(user_agent)
+        except (TypeError, ValueError):  # a malformed Crawl-delay
+            delay = None
+        sitemaps: tuple[str, ...] = ()
+        if isinstance(robotparser, ProtegoRobotParser):  # the project's parser; the others keep no sitemaps
+            sitemaps = tuple(robotparser.rp.sitemaps)
+        self._robots[urlsplit(request.url).netloc] = RobotsFacts(delay, sitemaps)
+
+    def home_failed(self, failure: Failure) -> Iterator[Request]:
+        """Count the lost home page; discover from the file's feeds, sitemaps and listings anyway."""
+        self.request_failed(failure)
+        request = getattr(failure, "request", None)
+        if request is not None:
+            yield from self.discover(self.crawled[request.meta["source"]], None)
+
+    def parse_home(self, response: Response) -> Iterator[Request]:
+        """Read the home page's feed links, then start the source's discovery."""
+        crawled = self.crawled[response.meta["source"]]
+        feeds: list[str] = []
+        if (
+            isinstance(response, TextResponse)
+            and b"html" in (response.headers.get("Content-Type") or b"").lower()
+        ):
+            live = crawled.to_live(response.url)
+            feeds = [f for f in find_feed_links(response.selector.root, live) if crawled.is_own(f)]
+        yield from self.discover(crawled, feeds)
+
+    def discover(self, crawled: Crawled, home_feeds: list[str] | None) -> Iterator[Request]:
+        """Set the source's delay from what is known now, and request its feeds, sitemaps and listings."""
+        source = crawled.source
+        robots = self._robots.get(urlsplit(crawled.home).netloc, RobotsFacts(None, ()))
+        delay = choose_delay(
+            self.arguments.delays.get(source.key), source.delay_seconds, robots.crawl_delay,
+            self.crawler.settings.getfloat("DOWNLOAD_DELAY"),
+        )  # fmt: skip
+        if delay.why in ("robots.txt", "argument", "sources file"):
+            keep_delay(self.crawler, source.key, delay.seconds)
+        self.crawler.stats.set_value(
+            stat_keys.source_key(source.key, "delay_ms"), round(delay.seconds * 1000)
+        )
+        logger.info(
+            "Source %(key)s: %(seconds)g s between requests (%(why)s)",
+            {"key": source.key, "seconds": delay.seconds, "why": delay.why},
+        )
+        for url in dict.fromkeys([*source.feeds, *(home_feeds or [])]):
+            yield self.source_request(crawled, url, self.parse_feed, FEED_PRIORITY)
+        robots_sitemaps = [crawled.to_live(u) for u in robots.sitemaps]
+        for url in dict.fromkeys([*source.sitemaps, *(u for u in robots_sitemaps if crawled.is_own(u))]):
+            yield self.source_request(crawled, url, self.parse_sitemap, SITEMAP_PRIORITY)
+        for url in source.listings:
+            yield self.source_request(crawled, url, self.parse_listing, LISTING_PRIORITY)
+
+    def publication_request(
+        self, crawled: Crawled, url: str, way: str, listed_date: str | None
+    ) -> Request | None:
+        """Return the request of a publication the first time any way finds it, else None.
+
+        Entries dated before ``since`` are not requested (counted).
+        """
+        live = crawled.to_live(url)
+        if not crawled.is_publication(live):
+            return None
+        since = self.arguments.since
+        if since is not None and listed_date is not None and listed_date < since.isoformat():
+            self.crawler.stats.inc_value(stat_keys.SKIPPED_LISTED_OLDER_THAN_SINCE)
+            return None
+        seen = canonicalize_url(live)
+        if seen in self._requested:
+            return None
+        self._requested.add(seen)
+        self.crawler.stats.inc_value(stat_keys.source_key(crawled.key, f"found_by/{way}"))
+        self.crawler.stats.inc_value(stat_keys.DISCOVERY_ITEM_LINKS)
+        return self.source_request(
+            crawled, live, self.parse_page, PAGE_PRIORITY, cb_kwargs={"listed_date": listed_date}
+        )
+
+    # --- discovery documents ---------------------------------------------------------------
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        """Request the feed's publications (RSS or Atom), the newest a site has."""
+        if self._is_full():
+            return
+        crawled = self.crawled[response.meta["source"]]
+        feed = parse_feed(response.body, crawled.to_live(response.url))
+        if not feed.kind:
+            self.crawler.stats.inc_value(stat_keys.DISCOVERY_NOT_A_FEED)
+            logger.warning("Not a feed: %(url)s", {"url": response.url})
+            return
+        self.crawler.stats.inc_value(stat_keys.DISCOVERY_FEEDS)
+        for entry in feed.entries:
+            request = self.publication_request(crawled, entry.url, "feed", entry.posted_date)
+            if request is not None:
+                yield request
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        """Follow a sitemap index's sitemaps on the source's hosts; request a sitemap's publications.
+
+        A page last modified before ``since`` was posted before it too.
+        """
+        if self._is_full():
+            return
+        crawled = self.crawled[response.meta["source"]]
+        sitemap = self._read_sitemap(response)
+        if sitemap is None:
+            return
+        base = crawled.to_live(response.url)
+        for loc, lastmod in sitemap.entries:
+            url = absolute_url(loc, base)
+            if url is None or not crawled.is_own(url):
+                continue
+            if sitemap.kind == "sitemapindex":
+                yield self.source_request(crawled, crawled.to_live(url), self.parse_sitemap, SITEMAP_PRIORITY)
+                continue
+            request = self.publication_request(crawled, url, "sitemap", lastmod)
+            if request is not None:
+                yield request
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        """Request a listing page's publications, then its next page unless all are older than since."""
+        if not self._is_html(response) or self._is_full():
+            return
+        assert isinstance(response, TextResponse)
+        crawled = self.crawled[response.meta["source"]]
+        self.crawler.stats.inc_value(stat_keys.DISCOVERY_LISTING_PAGES)
+        conventions = crawled.profile.discovery if crawled.profile else NO_CONVENTIONS
+        dated: list[tuple[str, str | None]]
+        if crawled.profile is not None:
+            origin = "{0.scheme}://{0.netloc}".format(urlsplit(response.url))
+            page = parse_listing(response.selector, response.url, origin, conventions=conventions)
+            dated = [(item.url, item.posted_date) for item in page.items]
+            next_page = page.next_page
+        else:
+            dated = [
+                (u, None) for u in publication_links(response.selector, response.url, crawled.is_publication)
+            ]
+            next_page = find_next_page(response.selector, response.url, conventions=conventions)
+        for url, posted in dated:
+            request = self.publication_request(crawled, url, "listing", posted)
+            if request is not None:
+                yield request
+        since = self.arguments.since
+        if next_page is None:
+            return
+        if since is not None and dated and all(p is not None and p < since.isoformat() for _, p in dated):
+            self.crawler.stats.inc_value(stat_keys.DISCOVERY_PAGING_STOPPED_SINCE)
+            return
+        yield self.source_request(crawled, crawled.to_live(next_page), self.parse_listing, LISTING_PRIORITY)
+
+    # --- publications ----------------------------------------------------------------------
+
+    async def parse_page(
+        self, response: Response, listed_date: str | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield the page's record, read as its live URL, with the source's key as ``source``."""
+        crawled = self.crawled[response.meta["source"]]
+        record = await self.extract_page(response, crawled.to_live(response.url))
+        if record is None:
+            return
+        since = self.arguments.since
+        posted = record.get("posted_date") or listed_date
+        if since is not None and posted and posted < since.isoformat():
+            self.crawler.stats.inc_value(stat_keys.SKIPPED_OLDER_THAN_SINCE)
+            return
+        if isinstance(record.get("url"), str):
+            record["url"] = crawled.to_live(record["url"])  # a canonical link that names the mirror
+        record["source"] = crawled.key
+        self.emitted += 1
+        yield record
+        if self._is_full():
+            raise CloseSpider("max_items")
