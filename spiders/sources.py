@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
@@ -57,7 +56,7 @@ from brief_scraper.crawling.discovery import find_next_page, parse_listing, publ
 from brief_scraper.crawling.feeds import find_feed_links, parse_feed
 from brief_scraper.crawling.mirrors import Mirror, mirror_of, parse_pairs
 from brief_scraper.crawling.politeness import choose_delay, keep_delay, slot_floors
-from brief_scraper.crawling.sources import Source, load_sources, parse_sources, select_sources
+from brief_scraper.crawling.sources import Source, SourcesError, load_sources, parse_sources, select_sources
 from brief_scraper.runs import stats as stat_keys
 from brief_scraper.sites import ListingConventions, SiteProfile, profile_of_hosts
 from brief_scraper.urls import absolute_url, is_document_url
@@ -102,13 +101,17 @@ class SourcesArguments:
         text = arguments.get("sources_toml")
         if text and arguments.get("sources"):
             raise ValueError("give sources (a file) or sources_toml (its text), not both")
-        if text:
-            if len(str(text).encode("utf-8", "replace")) > ARGUMENT_FILE_MAX_BYTES:
-                raise ValueError(f"sources_toml: larger than {ARGUMENT_FILE_MAX_BYTES} bytes")
-            every = parse_sources(str(text))
-        else:
-            every = load_sources(Path(arguments.get("sources") or DEFAULT_SOURCES_FILE))
-        chosen = select_sources(every, arguments.get("only"))
+        if text and len(str(text).encode("utf-8", "replace")) > ARGUMENT_FILE_MAX_BYTES:
+            raise ValueError(f"sources_toml: larger than {ARGUMENT_FILE_MAX_BYTES} bytes")
+        try:  # the crawl command says "sources: ..." (the spider's name) before the message
+            every = (
+                parse_sources(str(text))
+                if text
+                else load_sources(arguments.get("sources") or DEFAULT_SOURCES_FILE)
+            )
+            chosen = select_sources(every, arguments.get("only"))
+        except SourcesError as error:
+            raise ValueError(str(error).removeprefix("sources: ")) from None
         by_key = {s.key: s for s in every}
         mirrors = {}
         for key, origin in parse_pairs(arguments.get("mirrors"), "mirrors").items():

@@ -1,0 +1,297 @@
+"""The ``sources`` spider: a sources file's think tanks in one crawl, each in its own slot.
+
+Sites are tables of fixed answers on 127.0.0.1 (tests/local_server.py); the sources file names
+made-up live hosts (``www.alpha.example``) and ``-a mirrors=`` sends every request to the
+local site, so the tests also show that records keep the live URLs. Each site logs when it
+answered what, for the politeness checks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from brief_scraper.crawling.politeness import choose_delay
+from spiders.sources import SourcesArguments
+from tests.crawl_support import FAST, ROOT, CrawlRun
+from tests.local_server import Answer, Routes, page
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from devsite.server import Response
+
+from devsite.server import SiteServer
+
+RSS = "application/rss+xml"
+
+
+def publication(title: str, day: str | None) -> Answer:
+    """A publication page: headline, date under it (unless *day* is None), byline, prose."""
+    shown = f'<p class="date"><time datetime="{day}">{day}</time></p>' if day else ""
+    meta = f'<meta property="article:published_time" content="{day}T09:00:00+00:00">' if day else ""
+    prose = "<p>" + "Analysis of policy options for the region and what they mean. " * 12 + "</p>"
+    return page(
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>{meta}</head>"
+        f"<body><main><article><h1>{title}</h1>{shown}<p class='byline'>By Jane Roe</p>{prose * 3}"
+        "</article></main></body></html>"
+    )
+
+
+def rss(links: list[tuple[str, str]]) -> Answer:
+    items = "".join(f"<item><title>t</title><link>{link}</link><pubDate>{when}</pubDate></item>"
+                    for link, when in links)  # fmt: skip
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>'
+    return Answer(200, body.encode(), {"Content-Type": RSS})
+
+
+def sitemap(locs: list[tuple[str, str]]) -> Answer:
+    urls = "".join(f"<url><loc>{loc}</loc><lastmod>{day}</lastmod></url>" for loc, day in locs)
+    body = f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    return Answer(200, body.encode(), {"Content-Type": "application/xml"})
+
+
+class TimedRoutes(Routes):
+    """Fixed answers, each request's path noted with the moment it was answered."""
+
+    def __init__(self, routes: Mapping[str, Answer]) -> None:
+        super().__init__(routes)
+        self.answered: list[tuple[float, str]] = []
+        self._lock = threading.Lock()
+
+    def respond(self, host: str, target: str) -> Response:
+        with self._lock:
+            self.answered.append((time.monotonic(), target))
+        return super().respond(host, target)
+
+    def times(self, prefix: str) -> list[float]:
+        return [t for t, path in self.answered if path.startswith(prefix)]
+
+
+def think_tank(
+    key: str, pages: int, *, crawl_delay: float | None = None, dated: bool = True, feed_size: int = 3
+) -> TimedRoutes:
+    """A site: home page naming its feed, robots.txt with its sitemap, a feed of the newest,
+    a sitemap of all; publications at ``/pubs/<key>-<n>``, dated one day apart, newest first."""
+    days = [f"2026-05-{28 - n:02d}" for n in range(pages)]
+    live = f"https://www.{key}.example"
+    paths = [f"/pubs/{key}-{n}" for n in range(pages)]
+    robots = "User-agent: *\nDisallow: /private/\n" + (f"Crawl-delay: {crawl_delay}\n" if crawl_delay else "")
+    text = {"Content-Type": "text/plain"}
+    dated_paths = list(zip(paths, days, strict=True))
+    routes = {
+        "/": page(f"<html><head><link rel='alternate' type='{RSS}' href='/feed.xml'></head>"
+                  "<body><a href='/about'>About</a></body></html>"),
+        "/robots.txt": Answer(200, f"{robots}Sitemap: {live}/sitemap.xml\n".encode(), text),
+        "/feed.xml": rss([(f"{live}{p}", f"{d}T10:00:00Z") for p, d in dated_paths[:feed_size]]),
+        "/sitemap.xml": sitemap([(f"{live}{p}", d) for p, d in dated_paths]
+                                + [(f"{live}/about", days[0])]),
+        "/about": page("<html><body><h1>About us</h1></body></html>"),
+    }  # fmt: skip
+    for n, (path, day) in enumerate(dated_paths):
+        routes[path] = publication(f"{key.title()} brief number {n}", day if dated else None)
+    return TimedRoutes(routes)
+
+
+def sources_file(tmp_path: Path, entries: Mapping[str, str]) -> Path:
+    """Write a sources file: one source per key, its hosts made up, *entries* its extra lines."""
+    text = "".join(
+        f'[sources.{key}]\nname = "{key.title()}"\nhosts = ["www.{key}.example"]\n'
+        f'publication_paths = ["^/pubs/"]\nsitemaps = []\nlistings = []\n'
+        f'feeds = ["https://www.{key}.example/missing-feed"]\n{extra}\n'
+        for key, extra in entries.items()
+    )  # fmt: skip
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_sources(
+    tmp_path: Path,
+    servers: Mapping[str, SiteServer],
+    sources: Path,
+    settings: Mapping[str, str] | None = None,
+    args: Mapping[str, str] | None = None,
+) -> CrawlRun:
+    """Run ``scrapy crawl sources`` with the project's pipelines, every source from its local site."""
+    mirrors = ",".join(f"{key}={server.base_url}" for key, server in servers.items())
+    command = [sys.executable, "-m", "scrapy", "crawl", "sources", "-O", str(tmp_path / "records.jsonl"),
+               "-a", f"sources={sources}", "-a", f"mirrors={mirrors}"]  # fmt: skip
+    for name, value in (args or {}).items():
+        command += ["-a", f"{name}={value}"]
+    merged = {**FAST, "BRIEF_TEST_STATS_PATH": str(tmp_path / "stats.json"),
+              "BRIEF_OUTPUT_DIR": str(tmp_path / "output"), "HTTPCACHE_ENABLED": "0",
+              "BRIEF_COVERAGE_MIN_RECORDS": "3", **(settings or {})}  # fmt: skip
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    feed, stats_path = tmp_path / "records.jsonl", tmp_path / "stats.json"
+    lines = feed.read_text(encoding="utf-8").splitlines() if feed.exists() else []
+    stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
+    return CrawlRun(done.returncode, [json.loads(x) for x in lines if x], stats, [], done.stderr,
+                    "127.0.0.1", tmp_path / "output")  # fmt: skip
+
+
+def report_of(run: CrawlRun) -> dict[str, Any]:
+    reports = sorted((run.output_dir / "sources").glob("*.stats.json"))
+    assert reports, run.stderr[-2000:]
+    return json.loads(reports[-1].read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def three_sites() -> Any:
+    sites = {"alpha": think_tank("alpha", 6), "beta": think_tank("beta", 5), "gamma": think_tank("gamma", 4)}
+    servers = {key: SiteServer(site).start() for key, site in sites.items()}
+    yield sites, servers
+    for server in servers.values():
+        server.stop()
+
+
+def test_every_publication_of_each_source_is_found_once_with_its_live_url_and_key(tmp_path, three_sites):
+    sites, servers = three_sites
+    sources = sources_file(tmp_path, {key: "" for key in sites})
+    run = run_sources(tmp_path, servers, sources)
+    assert run.returncode == 0, run.stderr[-3000:]
+    by_source = {key: sorted(r["url"] for r in run.records if r["source"] == key) for key in sites}
+    assert by_source == {
+        key: sorted(f"https://www.{key}.example/pubs/{key}-{n}" for n in range(count))
+        for key, count in {"alpha": 6, "beta": 5, "gamma": 4}.items()
+    }
+    assert len(run.urls) == len(set(run.urls)) == 15
+    first = next(r for r in run.records if r["url"] == "https://www.alpha.example/pubs/alpha-0")
+    assert (first["title"], first["posted_date"]) == ("Alpha brief number 0", "2026-05-28")
+    for key, site in sites.items():
+        # The feed (found on the home page) gives the newest three; robots.txt's sitemap the rest.
+        assert run.stat(f"brief/source/{key}/found_by/feed") == 3
+        assert run.stat(f"brief/source/{key}/found_by/sitemap") == {"alpha": 3, "beta": 2, "gamma": 1}[key]
+        assert run.stat(f"brief/source/{key}/records") == {"alpha": 6, "beta": 5, "gamma": 4}[key]
+        assert run.stat(f"brief/source/{key}/dropped/http_404") == 1  # the file's missing feed
+        assert run.stat(f"brief/source/{key}/errors") == 0
+        pages = [path for _, path in site.answered if path.startswith("/pubs/")]
+        assert len(pages) == len(set(pages)), f"{key}: a publication was fetched twice"
+        assert "/about" not in [path for _, path in site.answered]  # not a publication path
+    checks = {c["name"]: c for c in report_of(run)["checks"]}
+    assert checks["source/gamma/min_records"]["passed"], checks["source/gamma/min_records"]["message"]
+    assert checks["source/beta/coverage/posted_date"]["message"].startswith("source beta: ")
+
+
+def test_one_broken_source_fails_its_own_check_by_name_and_the_others_are_written(tmp_path):
+    sites = {"alpha": think_tank("alpha", 4), "beta": think_tank("beta", 4, dated=False)}
+    servers = {key: SiteServer(site).start() for key, site in sites.items()}
+    try:
+        sources = sources_file(tmp_path, {k: "min_coverage = { posted_date = 0.8 }" for k in sites})
+        run = run_sources(tmp_path, servers, sources)
+    finally:
+        for server in servers.values():
+            server.stop()
+    assert run.returncode == 1
+    failed = {c["name"]: c["message"] for c in report_of(run)["checks"] if not c["passed"]}
+    assert list(failed) == ["source/beta/coverage/posted_date"]
+    assert failed["source/beta/coverage/posted_date"].startswith(
+        "source beta: brief/source/beta/fields/posted_date / records (0/4) is 0, expected >= 0.8"
+    )
+    assert sorted(r["source"] for r in run.records) == ["alpha"] * 4 + ["beta"] * 4
+
+
+def test_a_slow_source_is_spaced_by_its_delay_and_the_others_finish_first(tmp_path):
+    sites = {"slow": think_tank("slow", 4), "fast": think_tank("fast", 6), "quick": think_tank("quick", 6)}
+    servers = {key: SiteServer(site).start() for key, site in sites.items()}
+    try:
+        sources = sources_file(
+            tmp_path, {"slow": "delay_seconds = 1", "fast": "delay_seconds = 0", "quick": "delay_seconds = 0"}
+        )
+        run = run_sources(tmp_path, servers, sources)
+    finally:
+        for server in servers.values():
+            server.stop()
+    assert run.returncode == 0, run.stderr[-3000:]
+    slow = [t for t, path in sites["slow"].answered if path != "/robots.txt"]  # robots.txt: Scrapy's own slot
+    gaps = [b - a for a, b in itertools.pairwise(slow)]
+    assert len(slow) >= 8  # home, feed, missing feed, sitemap, 4 pages
+    assert min(gaps) >= 0.95, gaps
+    assert max(max(sites[k].times("/pubs/")) for k in ("fast", "quick")) < max(sites["slow"].times("/pubs/"))
+    assert run.stat("brief/source/slow/delay_ms") == 1000
+    assert run.stat("brief/source/fast/delay_ms") == 0
+
+
+def test_robots_crawl_delay_is_kept_when_the_file_sets_none(tmp_path):
+    site = think_tank("polite", 3, crawl_delay=0.5)
+    with SiteServer(site) as server:
+        sources = sources_file(tmp_path, {"polite": ""})
+        run = run_sources(tmp_path, {"polite": server}, sources)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stat("brief/source/polite/delay_ms") == 500
+    after_home = [t for t, path in site.answered if path not in ("/robots.txt", "/")]
+    gaps = [b - a for a, b in itertools.pairwise(after_home)]
+    assert len(after_home) >= 5
+    assert min(gaps) >= 0.45, gaps
+
+
+def test_since_skips_older_feed_and_sitemap_entries(tmp_path):
+    site = think_tank("alpha", 6)
+    with SiteServer(site) as server:
+        run = run_sources(tmp_path, {"alpha": server}, sources_file(tmp_path, {"alpha": ""}),
+                          args={"since": "2026-05-26"})  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert sorted(r["posted_date"] for r in run.records) == ["2026-05-26", "2026-05-27", "2026-05-28"]
+    assert sorted({p for _, p in site.answered if p.startswith("/pubs/")}) == [
+        f"/pubs/alpha-{n}" for n in range(3)
+    ]
+    assert run.stat("brief/skipped/listed_older_than_since") == 3
+
+
+# --- arguments, checked before any request ------------------------------------------------
+
+
+def test_arguments_name_the_source_and_key_at_fault(tmp_path):
+    good = sources_file(tmp_path, {"alpha": "", "beta": ""})
+    parsed = SourcesArguments.parse(sources=str(good), only="beta", mirrors="alpha=http://127.0.0.1:9",
+                                    delays="beta=0.5")  # fmt: skip
+    assert [s.key for s in parsed.sources] == ["beta"]
+    assert parsed.delays == {"beta": 0.5}
+    assert parsed.mirrors["alpha"].to_fetch("https://www.alpha.example/pubs/x") == "http://127.0.0.1:9/pubs/x"
+    bad = {
+        "sources_toml": ('[sources.alpha]\nhosts = ["www.alpha.example"]\nfeeds = []\n',
+                         "alpha: feeds: a source needs feeds, sitemaps or listings"),
+        "only": ("gamma", "only: 'gamma' is no source of the file (alpha, beta)"),
+        "mirrors": ("gamma=http://127.0.0.1:9", "mirrors: 'gamma' is no source of the file (alpha, beta)"),
+        "delays": ("alpha=soon", "delays: alpha: 'soon' is not a number of seconds from 0 to 3600"),
+    }  # fmt: skip
+    for name, (value, message) in bad.items():
+        given = {name: value} if name == "sources_toml" else {"sources": str(good), name: value}
+        with pytest.raises(ValueError, match=re.escape(message)) as raised:
+            SourcesArguments.parse(**given)
+        assert str(raised.value).startswith(message), (name, str(raised.value))
+
+
+def test_a_bad_sources_file_fails_at_start_with_one_line_and_exit_2(tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_text('[sources.rand]\nhosts = ["www.rand.org"]\nfeeds = ["https://x.example/feed"]\n'
+                    'secret = "do not echo me"\n', encoding="utf-8")  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "sources", "-a", f"sources={path}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert re.findall(r"^\S+: error: (.*)$", done.stderr, re.M) == [
+        "sources: rand: secret: unknown key (known: delay_seconds, feeds, hosts, listings, min_coverage,"
+        " min_records, name, publication_paths, sitemaps)"
+    ]
+    assert "do not echo me" not in done.stderr + done.stdout
+
+
+def test_the_delay_is_the_argument_then_the_file_then_robots_then_the_default():
+    assert choose_delay(0.0, 10, 0.5, 2).seconds == 0.0
+    assert choose_delay(None, 10, 0.5, 2).seconds == 10
+    assert choose_delay(None, None, 0.5, 2).seconds == 0.5
+    assert choose_delay(None, None, 99999, 2).seconds == 3600
+    assert choose_delay(None, None, None, 2).why == "default"
