@@ -200,6 +200,10 @@ def test_one_broken_source_fails_its_own_check_by_name_and_the_others_are_writte
         "source beta: brief/source/beta/fields/posted_date / records (0/4) is 0, expected >= 0.8"
     )
     assert sorted(r["source"] for r in run.records) == ["alpha"] * 4 + ["beta"] * 4
+    summary = report_of(run)["sources"]
+    assert (summary["alpha"]["healthy"], summary["beta"]["healthy"]) == (True, False)
+    assert summary["beta"]["records"] == 4
+    assert "Source beta: 4 records, 0 errors, dropped: http_404 1; its health checks failed" in run.stderr
 
 
 def test_a_slow_source_is_spaced_by_its_delay_and_the_others_finish_first(tmp_path):

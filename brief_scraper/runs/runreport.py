@@ -15,6 +15,8 @@ and lost, counts dropped and skipped by reason)::
                  "passed": true, "message": "brief/records/written + ... is 33, expected >= 1 ..."}],
      "outcomes": {"pages_requested": 36, "pages_lost": 3, "dropped": {"robots": 1, "http_404": 1, ...},
                   "skipped": {"unchanged": 30, ...}},
+     "sources": {"rand": {"requested": 14, "records": 11, "errors": 0, "dropped": {"robots": 1},
+                          "delay_ms": 250, "healthy": true}, ...},   # a crawl of a sources file
      "stats": {...every Scrapy stat, datetimes as ISO 8601 strings...}}
 
 A check's ``status`` is ``passed``, ``failed``, ``skipped`` (coverage of too few records) or
@@ -43,12 +45,21 @@ from scrapy.utils.misc import load_object
 from spidermon import settings as spidermon_settings
 from spidermon.runners import MonitorRunner
 
-from brief_scraper.runs.contracts import run_opened
+from brief_scraper.runs.contracts import declared_sources, run_opened
 from brief_scraper.runs.history import previous_run
 from brief_scraper.runs.monitors import coverage_max_drop, coverage_rules, result_name
-from brief_scraper.runs.stats import HEALTH_CHECKS, HEALTH_FAILED, describe_counts, outcomes
+from brief_scraper.runs.stats import (
+    HEALTH_CHECKS,
+    HEALTH_FAILED,
+    describe_counts,
+    outcomes,
+    source_counts,
+    source_key,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from scrapy.crawler import Crawler
     from spidermon import MonitorSuite
 
@@ -108,6 +119,24 @@ def run_checks(
         description = next(iter((monitor.monitor_description or "").strip().splitlines()), "")
         checks.append(CheckResult(result_name(monitor), description, status, message))
     return checks
+
+
+def sources_summary(
+    stats: Mapping[str, Any], keys: Iterable[str], checks: list[CheckResult]
+) -> dict[str, Any]:
+    """Return each source's figures and health: a ``sources`` crawl's report names the broken site.
+
+    >>> sources_summary({"brief/source/rand/records": 4, "brief/source/rand/delay_ms": 500}, ["rand"], [])
+    {'rand': {'requested': 0, 'records': 4, 'errors': 0, 'dropped': {}, 'delay_ms': 500, 'healthy': True}}
+    """
+    summary = {}
+    for key in sorted(keys):
+        own = [c for c in checks if c.name.startswith(f"source/{key}/")]
+        summary[key] = {
+            **source_counts(stats, key), "delay_ms": stats.get(source_key(key, "delay_ms")),
+            "healthy": all(c.passed for c in own),
+        }  # fmt: skip
+    return summary
 
 
 def report_path(run_path: Path) -> Path:
@@ -185,6 +214,13 @@ class RunReport:
             {"requested": summary["pages_requested"], "lost": summary["pages_lost"],
              "dropped": describe_counts(summary["dropped"]), "skipped": describe_counts(summary["skipped"])},
         )  # fmt: skip
+        for key, figures in sources_summary(stats.get_stats(), self._sources(), self.checks).items():
+            logger.info(
+                "Source %(key)s: %(records)d records, %(errors)d errors, dropped: %(dropped)s%(health)s",
+                {"key": key, "records": figures["records"], "errors": figures["errors"],
+                 "dropped": describe_counts(figures["dropped"]),
+                 "health": "" if figures["healthy"] else "; its health checks failed"},
+            )  # fmt: skip
         failed = [c for c in self.checks if not c.passed]
         for check in failed:
             logger.error(
@@ -196,6 +232,9 @@ class RunReport:
                 {"passed": len(self.checks) - len(failed), "count": len(self.checks),
                  "report": f"; run report in {path}" if path else ""},
             )  # fmt: skip
+
+    def _sources(self) -> frozenset[str]:
+        return declared_sources(self.crawler.spider)
 
     def write(self, reason: str) -> Path:
         """Write ``<run>.stats.json`` (whole or not at all) and return its path."""
@@ -212,6 +251,7 @@ class RunReport:
             "healthy": all(c.passed for c in self.checks) if self.suite_class is not None else None,
             "checks": [c.as_dict() for c in self.checks],
             "outcomes": outcomes(stats),
+            **({"sources": sources_summary(stats, keys, self.checks)} if (keys := self._sources()) else {}),
             "stats": stats,
         }
         path = report_path(self.run_path)
