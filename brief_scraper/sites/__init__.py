@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from brief_scraper.sites.profile import Design, ListingConventions, Select, SiteProfile
 from brief_scraper.sites.wilsoncenter import WILSON_CENTER
+from brief_scraper.urls import host_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -36,5 +37,5 @@ def profile_of_hosts(hosts: Iterable[str]) -> SiteProfile | None:
     >>> profile_of_hosts(["www.wilsoncenter.org"]).key, profile_of_hosts(["www.rand.org"])
     ('wilsoncenter', None)
     """
-    wanted = set(hosts)
+    wanted = {host_of(f"https://{host}/") for host in hosts}  # as profiles name them: no "www."
     return next((p for p in PROFILES if wanted & set(p.hosts)), None)
