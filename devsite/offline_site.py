@@ -13,6 +13,7 @@ Routes: ``/robots.txt`` (``Disallow: /search/``, ``/publication/draft-``), ``/si
 (an index of ``/sitemap.xml?page=N``), ``/program/<slug>`` (the fixture's program page, else
 a generated one), the listing ``/insight-analysis?_page=N[&programs=<id>]`` and the program's
 ``/program/<slug>/insight-analysis?_page=N`` (design B teasers, newest first, dated),
+``/rss.xml`` (RSS 2.0, the newest ``FEED_SIZE`` listed pages, sources.toml's wilsoncenter feed),
 every page of the snapshot, a 301 from an old URL, a 404, a 500 and a PDF. Each 200 carries
 an ``ETag`` (a digest of the body, added by the server); a request naming it in
 ``If-None-Match`` gets ``304 Not Modified``, as the crawl's HTTP cache asks on the next run.
@@ -26,6 +27,8 @@ import html
 import logging
 import math
 import threading
+from datetime import date, datetime, time, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any, Self
@@ -42,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 HTML = "text/html; charset=utf-8"
 FEATURED_COUNT = 3  # teasers on the program page
+FEED_SIZE = 10  # pages in /rss.xml, newest first
+FEED_TIME = time(10, 0, tzinfo=timezone(timedelta(hours=-4)))  # the feed's time of day, Washington's offset
 
 
 class SnapshotSite:
@@ -91,6 +96,8 @@ class _Router:
             return 200, {"Content-Type": "text/plain; charset=utf-8"}, "\n".join(lines).encode()
         if path == "/sitemap.xml":
             return self.sitemap(query.get("page", [None])[0])
+        if path == "/rss.xml":
+            return 200, {"Content-Type": "application/rss+xml; charset=utf-8"}, self.feed().encode("utf-8")
         if path == "/":
             return self.page(self.home())
         if path.rstrip("/") in (self.snap.config["listing_path"], self.program_listing_path):
@@ -187,6 +194,26 @@ class _Router:
             for e in pages[:FEATURED_COUNT]
         ]
         return self.template("program.html", featured="\n".join(cards))
+
+    def feed_entries(self) -> list[Entry]:
+        """The pages /rss.xml lists: the newest dated ones of the listings."""
+        return [e for e in self.snap.listed() if e.role == "page" and e.posted_date][:FEED_SIZE]
+
+    def feed(self) -> str:
+        items = []
+        for entry in self.feed_entries():
+            link = xml_escape(f"{self.origin}{entry.href(self.port)}")
+            posted = datetime.combine(date.fromisoformat(entry.posted_date or ""), FEED_TIME)
+            items.append(
+                f"<item><title>{xml_escape(entry.title)}</title><link>{link}</link>"
+                f'<guid isPermaLink="true">{link}</guid><pubDate>{format_datetime(posted)}</pubDate></item>\n'
+            )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>\n'
+            f"<title>Wilson Center (offline)</title><link>{self.origin}/</link>"
+            f"<description>The newest publications and articles</description>\n"
+            f"{''.join(items)}</channel></rss>\n"
+        )
 
     def sitemap(self, page: str | None) -> Response:
         locs = self.sitemap_entries()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -17,6 +18,7 @@ import pytest
 
 from brief_scraper import extract
 from brief_scraper.crawling.discovery import parse_listing
+from brief_scraper.crawling.feeds import parse_feed
 from brief_scraper.crawling.sitemaps import parse_sitemap
 from brief_scraper.sites.wilsoncenter import WILSON_CENTER
 from devsite.offline_site import OfflineSite
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 WC = WILSON_CENTER.discovery  # the offline site mirrors the Wilson Center's listings
+# RSS 2.0's dates: RFC 822, "Thu, 11 Jun 2026 10:00:00 -0400"
+RFC_822 = re.compile(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [-+]\d{4}")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -158,6 +162,24 @@ def test_sitemap_index_has_paged_sitemaps_of_every_page(offline_site: OfflineSit
         locs += [loc for loc, _ in sitemap.entries]
     pages = [e for e in snap_of(offline_site).items.values() if e.role == "page"]
     assert {f"{offline_site.base_url}{quote(e.path)}" for e in pages} <= set(locs)
+
+
+def test_rss_feed_lists_the_ten_newest_listed_pages_with_rfc_822_dates(offline_site: OfflineSite) -> None:
+    status, headers, body = get(offline_site, "/rss.xml")
+    assert (status, headers["Content-Type"]) == (200, "application/rss+xml; charset=utf-8")
+    feed = parse_feed(body, f"{offline_site.base_url}/rss.xml")
+    assert feed.kind == "rss20"
+    pages = [e for e in snap_of(offline_site).listed() if e.role == "page" and e.posted_date]
+    newest = sorted(pages, key=lambda e: e.posted_date or "", reverse=True)[:10]
+    assert len(newest) == 10
+    assert [(f.url, f.posted_date) for f in feed.entries] == [
+        (f"{offline_site.base_url}{quote(e.path)}", e.posted_date) for e in newest
+    ]
+    pub_dates = re.findall(r"<pubDate>([^<]+)</pubDate>", body.decode())
+    assert [parsedate_to_datetime(d).date().isoformat() for d in pub_dates] == [e.posted_date for e in newest]
+    assert all(RFC_822.fullmatch(d) for d in pub_dates), pub_dates
+    for entry in feed.entries:  # every one a page the site serves
+        assert get(offline_site, entry.url.removeprefix(offline_site.base_url))[0] == 200
 
 
 def test_redirect_404_500_and_pdf(offline_site: OfflineSite) -> None:
