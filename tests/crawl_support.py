@@ -24,6 +24,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.statscollectors import MemoryStatsCollector
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from scrapy import Request
     from scrapy.crawler import Crawler
 
@@ -166,3 +168,36 @@ def finish_crawl(
         done.returncode, records, stats, site.requested(mark), done.stderr,
         f"127.0.0.1:{site.port}", tmp_path / "output",
     )  # fmt: skip
+
+
+def run_sources(
+    tmp_path: Path,
+    mirrors: str,
+    sources: Path,
+    settings: Mapping[str, str] | None = None,
+    args: Mapping[str, str] | None = None,
+) -> CrawlRun:
+    """Run ``scrapy crawl sources`` with the project's pipelines, every source from its local
+    site (*mirrors*: ``key=http://127.0.0.1:port,...``); coverage is judged from 3 records."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "sources", "-O", str(tmp_path / "records.jsonl"),
+               "-a", f"sources={sources}", "-a", f"mirrors={mirrors}"]  # fmt: skip
+    for name, value in (args or {}).items():
+        command += ["-a", f"{name}={value}"]
+    merged = {**FAST, "BRIEF_TEST_STATS_PATH": str(tmp_path / "stats.json"),
+              "BRIEF_OUTPUT_DIR": str(tmp_path / "output"), "HTTPCACHE_ENABLED": "0",
+              "BRIEF_COVERAGE_MIN_RECORDS": "3", **(settings or {})}  # fmt: skip
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    feed, stats_path = tmp_path / "records.jsonl", tmp_path / "stats.json"
+    lines = feed.read_text(encoding="utf-8").splitlines() if feed.exists() else []
+    stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
+    return CrawlRun(done.returncode, [json.loads(x) for x in lines if x], stats, [], done.stderr,
+                    "127.0.0.1", tmp_path / "output")  # fmt: skip
+
+
+def report_of(run: CrawlRun) -> dict[str, Any]:
+    """The run report of a ``sources`` crawl run by :func:`run_sources`."""
+    reports = sorted((run.output_dir / "sources").glob("*.stats.json"))
+    assert reports, run.stderr[-2000:]
+    return json.loads(reports[-1].read_text(encoding="utf-8"))

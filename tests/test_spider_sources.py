@@ -9,7 +9,6 @@ answered what, for the politeness checks.
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import pytest
 
 from brief_scraper.crawling.politeness import choose_delay
 from spiders.sources import SourcesArguments
-from tests.crawl_support import FAST, ROOT, CrawlRun
+from tests.crawl_support import ROOT, report_of, run_sources
 from tests.local_server import Answer, Routes, page
 
 if TYPE_CHECKING:
@@ -102,6 +101,11 @@ def think_tank(
     return TimedRoutes(routes)
 
 
+def mirrors_of(servers: Mapping[str, SiteServer]) -> str:
+    """The ``mirrors`` argument sending each source to its local site."""
+    return ",".join(f"{key}={server.base_url}" for key, server in servers.items())
+
+
 def sources_file(tmp_path: Path, entries: Mapping[str, str]) -> Path:
     """Write a sources file: one source per key, its hosts made up, *entries* its extra lines."""
     text = "".join(
@@ -113,38 +117,6 @@ def sources_file(tmp_path: Path, entries: Mapping[str, str]) -> Path:
     path = tmp_path / "sources.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def run_sources(
-    tmp_path: Path,
-    servers: Mapping[str, SiteServer],
-    sources: Path,
-    settings: Mapping[str, str] | None = None,
-    args: Mapping[str, str] | None = None,
-) -> CrawlRun:
-    """Run ``scrapy crawl sources`` with the project's pipelines, every source from its local site."""
-    mirrors = ",".join(f"{key}={server.base_url}" for key, server in servers.items())
-    command = [sys.executable, "-m", "scrapy", "crawl", "sources", "-O", str(tmp_path / "records.jsonl"),
-               "-a", f"sources={sources}", "-a", f"mirrors={mirrors}"]  # fmt: skip
-    for name, value in (args or {}).items():
-        command += ["-a", f"{name}={value}"]
-    merged = {**FAST, "BRIEF_TEST_STATS_PATH": str(tmp_path / "stats.json"),
-              "BRIEF_OUTPUT_DIR": str(tmp_path / "output"), "HTTPCACHE_ENABLED": "0",
-              "BRIEF_COVERAGE_MIN_RECORDS": "3", **(settings or {})}  # fmt: skip
-    for name, value in merged.items():
-        command += ["-s", f"{name}={value}"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
-    feed, stats_path = tmp_path / "records.jsonl", tmp_path / "stats.json"
-    lines = feed.read_text(encoding="utf-8").splitlines() if feed.exists() else []
-    stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
-    return CrawlRun(done.returncode, [json.loads(x) for x in lines if x], stats, [], done.stderr,
-                    "127.0.0.1", tmp_path / "output")  # fmt: skip
-
-
-def report_of(run: CrawlRun) -> dict[str, Any]:
-    reports = sorted((run.output_dir / "sources").glob("*.stats.json"))
-    assert reports, run.stderr[-2000:]
-    return json.loads(reports[-1].read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -159,7 +131,7 @@ def three_sites() -> Any:
 def test_every_publication_of_each_source_is_found_once_with_its_live_url_and_key(tmp_path, three_sites):
     sites, servers = three_sites
     sources = sources_file(tmp_path, {key: "" for key in sites})
-    run = run_sources(tmp_path, servers, sources)
+    run = run_sources(tmp_path, mirrors_of(servers), sources)
     assert run.returncode == 0, run.stderr[-3000:]
     by_source = {key: sorted(r["url"] for r in run.records if r["source"] == key) for key in sites}
     assert by_source == {
@@ -189,7 +161,7 @@ def test_one_broken_source_fails_its_own_check_by_name_and_the_others_are_writte
     servers = {key: SiteServer(site).start() for key, site in sites.items()}
     try:
         sources = sources_file(tmp_path, {k: "min_coverage = { posted_date = 0.8 }" for k in sites})
-        run = run_sources(tmp_path, servers, sources)
+        run = run_sources(tmp_path, mirrors_of(servers), sources)
     finally:
         for server in servers.values():
             server.stop()
@@ -213,7 +185,7 @@ def test_a_slow_source_is_spaced_by_its_delay_and_the_others_finish_first(tmp_pa
         sources = sources_file(
             tmp_path, {"slow": "delay_seconds = 1", "fast": "delay_seconds = 0", "quick": "delay_seconds = 0"}
         )
-        run = run_sources(tmp_path, servers, sources)
+        run = run_sources(tmp_path, mirrors_of(servers), sources)
     finally:
         for server in servers.values():
             server.stop()
@@ -231,7 +203,7 @@ def test_robots_crawl_delay_is_kept_when_the_file_sets_none(tmp_path):
     site = think_tank("polite", 3, crawl_delay=0.5)
     with SiteServer(site) as server:
         sources = sources_file(tmp_path, {"polite": ""})
-        run = run_sources(tmp_path, {"polite": server}, sources)
+        run = run_sources(tmp_path, mirrors_of({"polite": server}), sources)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stat("brief/source/polite/delay_ms") == 500
     after_home = [t for t, path in site.answered if path not in ("/robots.txt", "/")]
@@ -243,7 +215,7 @@ def test_robots_crawl_delay_is_kept_when_the_file_sets_none(tmp_path):
 def test_since_skips_older_feed_and_sitemap_entries(tmp_path):
     site = think_tank("alpha", 6)
     with SiteServer(site) as server:
-        run = run_sources(tmp_path, {"alpha": server}, sources_file(tmp_path, {"alpha": ""}),
+        run = run_sources(tmp_path, mirrors_of({"alpha": server}), sources_file(tmp_path, {"alpha": ""}),
                           args={"since": "2026-05-26"})  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
     assert sorted(r["posted_date"] for r in run.records) == ["2026-05-26", "2026-05-27", "2026-05-28"]
