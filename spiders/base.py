@@ -85,7 +85,8 @@ class PublicationSpider(Spider):
             return None
         if not self._is_full():
             content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
-            record = await self.extractor.extract(response.body, url or response.url, content_type)
+            source = response.request.meta.get("source") if response.request is not None else None
+            record = await self.extractor.extract(response.body, url or response.url, content_type, source)
             if record is None or not self._is_full():
                 return record
         self.crawler.stats.inc_value(SKIPPED_MAX_ITEMS)

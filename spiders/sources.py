@@ -113,25 +113,14 @@ class SourcesArguments:
         except SourcesError as error:
             raise ValueError(str(error).removeprefix("sources: ")) from None
         by_key = {s.key: s for s in every}
-        mirrors = {}
-        for key, origin in parse_pairs(arguments.get("mirrors"), "mirrors").items():
-            if key not in by_key:
-                raise ValueError(
-                    f"mirrors: {key[:40]!r} is no source of the file ({', '.join(sorted(by_key))})"
-                )
-            mirrors[key] = mirror_of(by_key[key].hosts, origin, f"mirrors: {key}")
-        delays = {}
-        for key, seconds in parse_pairs(arguments.get("delays"), "delays").items():
-            if key not in by_key:
-                raise ValueError(
-                    f"delays: {key[:40]!r} is no source of the file ({', '.join(sorted(by_key))})"
-                )
-            try:
-                delays[key] = float(seconds)
-            except ValueError:
-                delays[key] = -1.0
-            if not 0 <= delays[key] <= 3600:
-                raise ValueError(f"delays: {key}: {seconds[:20]!r} is not a number of seconds from 0 to 3600")
+        mirrors = {
+            key: mirror_of(by_key[key].hosts, origin, f"mirrors: {key}")
+            for key, origin in _per_source(arguments.get("mirrors"), "mirrors", by_key).items()
+        }
+        delays = {
+            key: _seconds(seconds, f"delays: {key}")
+            for key, seconds in _per_source(arguments.get("delays"), "delays", by_key).items()
+        }
         return cls(
             sources=chosen,
             mirrors=mirrors,
@@ -142,8 +131,28 @@ class SourcesArguments:
         )
 
 
+def _per_source(value: str | None, name: str, sources: Mapping[str, Source]) -> dict[str, str]:
+    """Return ``key=value,...`` as a dict whose keys are sources of the file, else ValueError."""
+    pairs = parse_pairs(value, name)
+    for key in pairs:
+        if key not in sources:
+            raise ValueError(f"{name}: {key[:40]!r} is no source of the file ({', '.join(sorted(sources))})")
+    return pairs
+
+
+def _seconds(text: str, name: str) -> float:
+    """Return *text* as a delay in seconds, from 0 to 3600, else ValueError naming *name*."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:  # NaN fails this too
+        raise ValueError(f"{name}: {text[:20]!r} is not a number of seconds from 0 to 3600")
+    return seconds
+
+
 @dataclass(frozen=True, slots=True)
-class Crawled:
+class SourceSite:
     """One source as this crawl reaches it: where from, with which profile."""
 
     source: Source
@@ -212,10 +221,10 @@ class SourcesSpider(PublicationSpider):
         args_ = self.arguments
         self.sources = args_.sources  # read by the health checks (brief_scraper/runs/monitors.py)
         self.source_keys = frozenset(s.key for s in self.sources)  # brief_scraper.runs.contracts
-        self.crawled = {
-            s.key: Crawled(s, args_.mirrors.get(s.key), profile_of_hosts(s.hosts)) for s in self.sources
+        self.sites = {
+            s.key: SourceSite(s, args_.mirrors.get(s.key), profile_of_hosts(s.hosts)) for s in self.sources
         }
-        self.allowed_domains = sorted({h for c in self.crawled.values() for h in c.fetch_hosts})
+        self.allowed_domains = sorted({h for c in self.sites.values() for h in c.fetch_hosts})
         self._robots: dict[str, RobotsFacts] = {}  # netloc -> its robots.txt's facts
         self._requested: set[str] = set()  # canonical live URLs of publications requested
 
@@ -225,7 +234,7 @@ class SourcesSpider(PublicationSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
-        for key in spider.crawled:
+        for key in spider.sites:
             slot = {"concurrency": settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"), **slots.get(key, {})}
             known = spider.known_delay(key)
             if known is not None:
@@ -234,7 +243,7 @@ class SourcesSpider(PublicationSpider):
             slots[key] = slot
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
         # One request in flight per source, and room for every source at once.
-        wanted = 2 * len(spider.crawled)
+        wanted = 2 * len(spider.sites)
         if settings.getint("CONCURRENT_REQUESTS") < wanted:
             settings.set("CONCURRENT_REQUESTS", wanted, priority="spider")
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
@@ -243,23 +252,23 @@ class SourcesSpider(PublicationSpider):
     def known_delay(self, key: str) -> float | None:
         """Return the delay the run's argument or the sources file gives *key*, else None."""
         given = self.arguments.delays.get(key)
-        return given if given is not None else self.crawled[key].source.delay_seconds
+        return given if given is not None else self.sites[key].source.delay_seconds
 
     # --- requests ------------------------------------------------------------------------
 
     def source_request(
-        self, crawled: Crawled, url: str, callback: Any, priority: int, **kwargs: Any
+        self, site: SourceSite, url: str, callback: Any, priority: int, **kwargs: Any
     ) -> Request:
-        """Return a request of *crawled*'s: fetched from its mirror, in its own download slot."""
-        meta = {"source": crawled.key, "download_slot": crawled.key, **kwargs.pop("meta", {})}
-        return self.request(crawled.to_fetch(url), callback=callback, priority=priority, meta=meta, **kwargs)
+        """Return a request of *site*'s: fetched from its mirror, in its own download slot."""
+        meta = {"source": site.key, "download_slot": site.key, **kwargs.pop("meta", {})}
+        return self.request(site.to_fetch(url), callback=callback, priority=priority, meta=meta, **kwargs)
 
     async def start(self) -> AsyncIterator[Request]:
         """Yield each source's home page: robots.txt is read before it, then discovery follows."""
-        for crawled in self.crawled.values():
+        for site in self.sites.values():
             yield Request(
-                crawled.home, callback=self.parse_home, errback=self.home_failed,
-                meta={"source": crawled.key, "download_slot": crawled.key}, priority=FEED_PRIORITY,
+                site.home, callback=self.parse_home, errback=self.home_failed,
+                meta={"source": site.key, "download_slot": site.key}, priority=FEED_PRIORITY,
                 dont_filter=True,
             )  # fmt: skip
 
@@ -282,24 +291,24 @@ class SourcesSpider(PublicationSpider):
         self.request_failed(failure)
         request = getattr(failure, "request", None)
         if request is not None:
-            yield from self.discover(self.crawled[request.meta["source"]], None)
+            yield from self.discover(self.sites[request.meta["source"]], None)
 
     def parse_home(self, response: Response) -> Iterator[Request]:
         """Read the home page's feed links, then start the source's discovery."""
-        crawled = self.crawled[response.meta["source"]]
+        site = self.sites[response.meta["source"]]
         feeds: list[str] = []
         if (
             isinstance(response, TextResponse)
             and b"html" in (response.headers.get("Content-Type") or b"").lower()
         ):
-            live = crawled.to_live(response.url)
-            feeds = [f for f in find_feed_links(response.selector.root, live) if crawled.is_own(f)]
-        yield from self.discover(crawled, feeds)
+            live = site.to_live(response.url)
+            feeds = [f for f in find_feed_links(response.selector.root, live) if site.is_own(f)]
+        yield from self.discover(site, feeds)
 
-    def discover(self, crawled: Crawled, home_feeds: list[str] | None) -> Iterator[Request]:
+    def discover(self, site: SourceSite, home_feeds: list[str] | None) -> Iterator[Request]:
         """Set the source's delay from what is known now, and request its feeds, sitemaps and listings."""
-        source = crawled.source
-        robots = self._robots.get(urlsplit(crawled.home).netloc, RobotsFacts(None, ()))
+        source = site.source
+        robots = self._robots.get(urlsplit(site.home).netloc, RobotsFacts(None, ()))
         delay = choose_delay(
             self.arguments.delays.get(source.key), source.delay_seconds, robots.crawl_delay,
             self.crawler.settings.getfloat("DOWNLOAD_DELAY"),
@@ -314,22 +323,22 @@ class SourcesSpider(PublicationSpider):
             {"key": source.key, "seconds": delay.seconds, "why": delay.why},
         )
         for url in dict.fromkeys([*source.feeds, *(home_feeds or [])]):
-            yield self.source_request(crawled, url, self.parse_feed, FEED_PRIORITY)
-        robots_sitemaps = [crawled.to_live(u) for u in robots.sitemaps]
-        for url in dict.fromkeys([*source.sitemaps, *(u for u in robots_sitemaps if crawled.is_own(u))]):
-            yield self.source_request(crawled, url, self.parse_sitemap, SITEMAP_PRIORITY)
+            yield self.source_request(site, url, self.parse_feed, FEED_PRIORITY)
+        robots_sitemaps = [site.to_live(u) for u in robots.sitemaps]
+        for url in dict.fromkeys([*source.sitemaps, *(u for u in robots_sitemaps if site.is_own(u))]):
+            yield self.source_request(site, url, self.parse_sitemap, SITEMAP_PRIORITY)
         for url in source.listings:
-            yield self.source_request(crawled, url, self.parse_listing, LISTING_PRIORITY)
+            yield self.source_request(site, url, self.parse_listing, LISTING_PRIORITY)
 
     def publication_request(
-        self, crawled: Crawled, url: str, way: str, listed_date: str | None
+        self, site: SourceSite, url: str, way: str, listed_date: str | None
     ) -> Request | None:
         """Return the request of a publication the first time any way finds it, else None.
 
         Entries dated before ``since`` are not requested (counted).
         """
-        live = crawled.to_live(url)
-        if not crawled.is_publication(live):
+        live = site.to_live(url)
+        if not site.is_publication(live):
             return None
         since = self.arguments.since
         if since is not None and listed_date is not None and listed_date < since.isoformat():
@@ -339,10 +348,10 @@ class SourcesSpider(PublicationSpider):
         if seen in self._requested:
             return None
         self._requested.add(seen)
-        self.crawler.stats.inc_value(stat_keys.source_key(crawled.key, f"found_by/{way}"))
+        self.crawler.stats.inc_value(stat_keys.source_key(site.key, f"found_by/{way}"))
         self.crawler.stats.inc_value(stat_keys.DISCOVERY_ITEM_LINKS)
         return self.source_request(
-            crawled, live, self.parse_page, PAGE_PRIORITY, cb_kwargs={"listed_date": listed_date}
+            site, live, self.parse_page, PAGE_PRIORITY, cb_kwargs={"listed_date": listed_date}
         )
 
     # --- discovery documents ---------------------------------------------------------------
@@ -351,15 +360,15 @@ class SourcesSpider(PublicationSpider):
         """Request the feed's publications (RSS or Atom), the newest a site has."""
         if self._is_full():
             return
-        crawled = self.crawled[response.meta["source"]]
-        feed = parse_feed(response.body, crawled.to_live(response.url))
+        site = self.sites[response.meta["source"]]
+        feed = parse_feed(response.body, site.to_live(response.url))
         if not feed.kind:
             self.crawler.stats.inc_value(stat_keys.DISCOVERY_NOT_A_FEED)
             logger.warning("Not a feed: %(url)s", {"url": response.url})
             return
         self.crawler.stats.inc_value(stat_keys.DISCOVERY_FEEDS)
         for entry in feed.entries:
-            request = self.publication_request(crawled, entry.url, "feed", entry.posted_date)
+            request = self.publication_request(site, entry.url, "feed", entry.posted_date)
             if request is not None:
                 yield request
 
@@ -370,19 +379,19 @@ class SourcesSpider(PublicationSpider):
         """
         if self._is_full():
             return
-        crawled = self.crawled[response.meta["source"]]
+        site = self.sites[response.meta["source"]]
         sitemap = self._read_sitemap(response)
         if sitemap is None:
             return
-        base = crawled.to_live(response.url)
+        base = site.to_live(response.url)
         for loc, lastmod in sitemap.entries:
             url = absolute_url(loc, base)
-            if url is None or not crawled.is_own(url):
+            if url is None or not site.is_own(url):
                 continue
             if sitemap.kind == "sitemapindex":
-                yield self.source_request(crawled, crawled.to_live(url), self.parse_sitemap, SITEMAP_PRIORITY)
+                yield self.source_request(site, site.to_live(url), self.parse_sitemap, SITEMAP_PRIORITY)
                 continue
-            request = self.publication_request(crawled, url, "sitemap", lastmod)
+            request = self.publication_request(site, url, "sitemap", lastmod)
             if request is not None:
                 yield request
 
@@ -391,22 +400,22 @@ class SourcesSpider(PublicationSpider):
         if not self._is_html(response) or self._is_full():
             return
         assert isinstance(response, TextResponse)
-        crawled = self.crawled[response.meta["source"]]
+        site = self.sites[response.meta["source"]]
         self.crawler.stats.inc_value(stat_keys.DISCOVERY_LISTING_PAGES)
-        conventions = crawled.profile.discovery if crawled.profile else NO_CONVENTIONS
+        conventions = site.profile.discovery if site.profile else NO_CONVENTIONS
         dated: list[tuple[str, str | None]]
-        if crawled.profile is not None:
+        if site.profile is not None:
             origin = "{0.scheme}://{0.netloc}".format(urlsplit(response.url))
             page = parse_listing(response.selector, response.url, origin, conventions=conventions)
             dated = [(item.url, item.posted_date) for item in page.items]
             next_page = page.next_page
         else:
             dated = [
-                (u, None) for u in publication_links(response.selector, response.url, crawled.is_publication)
+                (u, None) for u in publication_links(response.selector, response.url, site.is_publication)
             ]
             next_page = find_next_page(response.selector, response.url, conventions=conventions)
         for url, posted in dated:
-            request = self.publication_request(crawled, url, "listing", posted)
+            request = self.publication_request(site, url, "listing", posted)
             if request is not None:
                 yield request
         since = self.arguments.since
@@ -415,7 +424,7 @@ class SourcesSpider(PublicationSpider):
         if since is not None and dated and all(p is not None and p < since.isoformat() for _, p in dated):
             self.crawler.stats.inc_value(stat_keys.DISCOVERY_PAGING_STOPPED_SINCE)
             return
-        yield self.source_request(crawled, crawled.to_live(next_page), self.parse_listing, LISTING_PRIORITY)
+        yield self.source_request(site, site.to_live(next_page), self.parse_listing, LISTING_PRIORITY)
 
     # --- publications ----------------------------------------------------------------------
 
@@ -423,8 +432,8 @@ class SourcesSpider(PublicationSpider):
         self, response: Response, listed_date: str | None = None
     ) -> AsyncIterator[dict[str, Any]]:
         """Yield the page's record, read as its live URL, with the source's key as ``source``."""
-        crawled = self.crawled[response.meta["source"]]
-        record = await self.extract_page(response, crawled.to_live(response.url))
+        site = self.sites[response.meta["source"]]
+        record = await self.extract_page(response, site.to_live(response.url))
         if record is None:
             return
         since = self.arguments.since
@@ -433,8 +442,8 @@ class SourcesSpider(PublicationSpider):
             self.crawler.stats.inc_value(stat_keys.SKIPPED_OLDER_THAN_SINCE)
             return
         if isinstance(record.get("url"), str):
-            record["url"] = crawled.to_live(record["url"])  # a canonical link that names the mirror
-        record["source"] = crawled.key
+            record["url"] = site.to_live(record["url"])  # a canonical link that names the mirror
+        record["source"] = site.key
         self.emitted += 1
         yield record
         if self._is_full():

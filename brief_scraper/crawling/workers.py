@@ -60,7 +60,7 @@ from scrapy import signals
 from scrapy.utils.misc import load_object
 
 from brief_scraper.crawling.budget import OverBudget, call_within, can_interrupt
-from brief_scraper.runs.stats import EXTRACT_WORKER_RESTARTS, lost_keys
+from brief_scraper.runs.stats import EXTRACT_WORKER_RESTARTS, lost_keys, source_loss_keys
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -261,12 +261,14 @@ class Extractor:
         self._workers = [None] * self.size
         await asyncio.gather(*(w.stop() for w in workers))
 
-    async def extract(self, body: bytes, url: str, content_type: str | None = None) -> dict[str, Any] | None:
+    async def extract(
+        self, body: bytes, url: str, content_type: str | None = None, source: str | None = None
+    ) -> dict[str, Any] | None:
         """Return ``extract(body, url, content_type)``; None when the page killed two workers or
-        ran past its budget (each counted). *content_type* is the response's HTTP Content-Type:
-        its charset decodes."""
+        ran past its budget (each counted, against the sources file's *source* too, if given).
+        *content_type* is the response's HTTP Content-Type: its charset decodes."""
         if not self.size:
-            return self._extract_here(body, url, content_type)
+            return self._extract_here(body, url, content_type, source)
         number = next(self._numbers)
         slot = number % self.size
         for attempt in (1, 2):
@@ -276,33 +278,38 @@ class Extractor:
                 if self.size:
                     logger.warning("No extraction worker (%(error)s): extracting here", {"error": error})
                     self.size = 0
-                return self._extract_here(body, url, content_type)
+                return self._extract_here(body, url, content_type, source)
             try:
                 record = await worker.extract(number, body, url, content_type)
             except PageStuck:
                 self._retire(slot, worker)
-                self._timed_out(url)
+                self._timed_out(url, source)
                 return None
             except WorkerDied:
-                self._replace(slot, worker, url, attempt)
+                self._replace(slot, worker, url, attempt, source)
                 continue
             if record is None:
-                self._timed_out(url)
+                self._timed_out(url, source)
             return record
         return None
 
-    def _extract_here(self, body: bytes, url: str, content_type: str | None) -> dict[str, Any] | None:
+    def _extract_here(
+        self, body: bytes, url: str, content_type: str | None, source: str | None
+    ) -> dict[str, Any] | None:
         if self.budget and not self._warned_no_budget and not can_interrupt():
             self._warned_no_budget = True
             logger.warning("Extracting off the main thread: BRIEF_EXTRACT_TIMEOUT_SECONDS is not enforced")
         try:
             return call_within(self.budget, self.function, body, url, content_type)
         except OverBudget:
-            self._timed_out(url)
+            self._timed_out(url, source)
             return None
 
-    def _timed_out(self, url: str) -> None:
-        self._count(*lost_keys(EXTRACT_TIMEOUT))
+    def _lost(self, reason: str, source: str | None) -> None:
+        self._count(*lost_keys(reason), *(source_loss_keys(source, reason) if source else ()))
+
+    def _timed_out(self, url: str, source: str | None) -> None:
+        self._lost(EXTRACT_TIMEOUT, source)
         logger.warning(
             "Extraction ran past %(seconds)g s (BRIEF_EXTRACT_TIMEOUT_SECONDS), page dropped: %(url)s",
             {"seconds": self.budget, "url": url},
@@ -342,12 +349,12 @@ class Extractor:
         self._stopping.add(stopping)
         stopping.add_done_callback(self._stopping.discard)
 
-    def _replace(self, slot: int, worker: Worker, url: str, attempt: int) -> None:
+    def _replace(self, slot: int, worker: Worker, url: str, attempt: int, source: str | None) -> None:
         self._retire(slot, worker)
         if attempt == 1:
             logger.warning("An extraction worker died; retrying %(url)s in a new one", {"url": url})
         else:
-            self._count(*lost_keys(EXTRACT_FAILED))
+            self._lost(EXTRACT_FAILED, source)
             logger.error("Extraction failed in two workers, page dropped: %(url)s", {"url": url})
 
     def _count(self, *keys: str) -> None:
