@@ -271,3 +271,18 @@ def test_the_delay_is_the_argument_then_the_file_then_robots_then_the_default():
     assert choose_delay(None, None, 0.5, 2).seconds == 0.5
     assert choose_delay(None, None, 99999, 2).seconds == 3600
     assert choose_delay(None, None, None, 2).why == "default"
+
+
+@pytest.mark.parametrize("workers", ["0", "1"])  # in the crawl's process, in a worker
+def test_a_page_past_its_time_budget_counts_against_its_source(tmp_path, workers):
+    site = think_tank("alpha", 3)
+    site.routes["/pubs/alpha-1"] = publication("spin-forever", "2026-05-27")
+    with SiteServer(site) as server:
+        run = run_sources(
+            tmp_path, mirrors_of({"alpha": server}), sources_file(tmp_path, {"alpha": ""}),
+            settings={"BRIEF_EXTRACT_FUNCTION": "tests.slow_extract.extract",
+                      "BRIEF_EXTRACT_TIMEOUT_SECONDS": "0.5", "BRIEF_EXTRACT_WORKERS": workers},
+        )  # fmt: skip
+    assert sorted(r["url"].rsplit("/", 1)[1] for r in run.records) == ["alpha-0", "alpha-2"]
+    assert run.stat("brief/source/alpha/dropped/extract_timeout") == 1
+    assert run.stat("brief/source/alpha/errors") == 1
