@@ -340,9 +340,7 @@ class SourcesSpider(PublicationSpider):
         live = site.to_live(url)
         if not site.is_publication(live):
             return None
-        since = self.arguments.since
-        if since is not None and listed_date is not None and listed_date < since.isoformat():
-            self.crawler.stats.inc_value(stat_keys.SKIPPED_LISTED_OLDER_THAN_SINCE)
+        if self._listed_before_since(listed_date):
             return None
         seen = canonicalize_url(live)
         if seen in self._requested:
@@ -375,7 +373,8 @@ class SourcesSpider(PublicationSpider):
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Follow a sitemap index's sitemaps on the source's hosts; request a sitemap's publications.
 
-        A page last modified before ``since`` was posted before it too.
+        A page last modified before ``since`` was posted before it too, and a sitemap last
+        modified before it lists no newer page.
         """
         if self._is_full():
             return
@@ -388,8 +387,9 @@ class SourcesSpider(PublicationSpider):
             url = absolute_url(loc, base)
             if url is None or not site.is_own(url):
                 continue
-            if sitemap.kind == "sitemapindex":
-                yield self.source_request(site, site.to_live(url), self.parse_sitemap, SITEMAP_PRIORITY)
+            if sitemap.kind == "sitemapindex":  # a sitemap last changed before since lists nothing newer
+                if not self._listed_before_since(lastmod):
+                    yield self.source_request(site, site.to_live(url), self.parse_sitemap, SITEMAP_PRIORITY)
                 continue
             request = self.publication_request(site, url, "sitemap", lastmod)
             if request is not None:
@@ -425,6 +425,14 @@ class SourcesSpider(PublicationSpider):
             self.crawler.stats.inc_value(stat_keys.DISCOVERY_PAGING_STOPPED_SINCE)
             return
         yield self.source_request(site, site.to_live(next_page), self.parse_listing, LISTING_PRIORITY)
+
+    def _listed_before_since(self, day: str | None) -> bool:
+        """Return whether a listed *day* (feed date, lastmod, teaser date) is before ``since`` (counted)."""
+        since = self.arguments.since
+        if since is not None and day is not None and day < since.isoformat():
+            self.crawler.stats.inc_value(stat_keys.SKIPPED_LISTED_OLDER_THAN_SINCE)
+            return True
+        return False
 
     # --- publications ----------------------------------------------------------------------
 

@@ -212,17 +212,25 @@ def test_robots_crawl_delay_is_kept_when_the_file_sets_none(tmp_path):
     assert min(gaps) >= 0.45, gaps
 
 
-def test_since_skips_older_feed_and_sitemap_entries(tmp_path):
+def test_since_skips_older_feed_and_sitemap_entries_and_older_sitemaps(tmp_path):
     site = think_tank("alpha", 6)
+    live = "https://www.alpha.example"
+    site.routes["/sitemap-2026.xml"] = site.routes.pop("/sitemap.xml")
+    site.routes["/sitemap-2019.xml"] = sitemap([(f"{live}/pubs/old-{n}", "2019-01-0{n}") for n in (1, 2)])
+    index = "".join(f"<sitemap><loc>{live}/sitemap-{year}.xml</loc><lastmod>{year}-05-28</lastmod></sitemap>"
+                    for year in (2026, 2019))  # fmt: skip
+    body = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{index}</sitemapindex>'
+    site.routes["/sitemap.xml"] = Answer(200, body.encode(), {"Content-Type": "application/xml"})
     with SiteServer(site) as server:
         run = run_sources(tmp_path, mirrors_of({"alpha": server}), sources_file(tmp_path, {"alpha": ""}),
                           args={"since": "2026-05-26"})  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
     assert sorted(r["posted_date"] for r in run.records) == ["2026-05-26", "2026-05-27", "2026-05-28"]
-    assert sorted({p for _, p in site.answered if p.startswith("/pubs/")}) == [
-        f"/pubs/alpha-{n}" for n in range(3)
-    ]
-    assert run.stat("brief/skipped/listed_older_than_since") == 3
+    answered = [p for _, p in site.answered]
+    assert sorted({p for p in answered if p.startswith("/pubs/")}) == [f"/pubs/alpha-{n}" for n in range(3)]
+    assert "/sitemap-2026.xml" in answered
+    assert "/sitemap-2019.xml" not in answered  # last changed before since: nothing newer in it
+    assert run.stat("brief/skipped/listed_older_than_since") == 3 + 1
 
 
 # --- arguments, checked before any request ------------------------------------------------
