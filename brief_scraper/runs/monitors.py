@@ -328,19 +328,26 @@ def coverage_drop_monitor(field: str) -> type[CoverageDropMonitor]:
     return type(f"CoverageDropMonitor[{field}]", (CoverageDropMonitor,), {"field": field, "__doc__": doc})
 
 
-class SourceRecordsMonitor(base.BaseScrapyMonitor):
-    """One source of a sources file gave enough records (its ``min_records``, else BRIEF_MIN_RECORDS)."""
+class SourceCheck(base.BaseScrapyMonitor):
+    """A check of one source of a sources file, named ``source/<key>/<what>``."""
 
     __test__ = False
 
     source: ClassVar[str] = ""
-    least: ClassVar[int] = 1
-    setting: ClassVar[str] = ""
+    what: ClassVar[str] = ""
+    setting: ClassVar[str] = ""  # where its threshold comes from, as the message says it
     message = ""
 
     @property
     def check_name(self) -> str:
-        return f"source/{self.source}/min_records"
+        return f"source/{self.source}/{self.what}"
+
+
+class SourceRecordsMonitor(SourceCheck):
+    """One source of a sources file gave enough records (its ``min_records``, else BRIEF_MIN_RECORDS)."""
+
+    what = "min_records"
+    least: ClassVar[int] = 1
 
     def test_source_records(self) -> None:
         """Compare brief/source/<key>/records with the source's least; a failure names its losses."""
@@ -354,16 +361,11 @@ class SourceRecordsMonitor(base.BaseScrapyMonitor):
             self.fail(self.message)
 
 
-class SourceCoverageMonitor(base.BaseScrapyMonitor):
+class SourceCoverageMonitor(SourceCheck):
     """A field has a value in enough of one source's records (one monitor per source and field)."""
 
-    __test__ = False
-
-    source: ClassVar[str] = ""
     field: ClassVar[str] = ""
     least: ClassVar[float] = 0.0
-    setting: ClassVar[str] = ""
-    message = ""
 
     @property
     def check_name(self) -> str:
