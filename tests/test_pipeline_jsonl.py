@@ -331,4 +331,4 @@ def test_finished_crawl_writes_run_rejected_file_latest_and_stats(tmp_path):
         "'item_dropped_reasons_count/DuplicateRecord': 1",
     ):
         assert stat in log
-    assert "ERROR" not in log
+    assert "] ERROR:" not in log  # no error-level line (the run report's JSON line names log_count/ERROR)

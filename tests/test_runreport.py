@@ -14,7 +14,7 @@ import pytest
 from scrapy.utils.misc import build_from_crawler
 
 import brief_scraper.settings as project_settings
-from brief_scraper.runs.runreport import RunReport, report_path
+from brief_scraper.runs.runreport import RunReport, report_from_log, report_path
 from tests.pipeline_support import make_crawler
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +79,25 @@ def test_failed_check_is_counted_logged_and_reported(tmp_path, caplog):
     [failed] = [c for c in written["checks"] if not c["passed"]]
     assert failed["name"] == "max_invalid"
     assert failed["status"] == "failed"
+
+
+def test_report_is_logged_as_one_json_line_the_same_as_the_file(tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="brief_scraper.runs.runreport"):
+        _, run = closed_report(tmp_path, {**HEALTHY, "brief/dropped/invalid": 2})
+    [logged] = [found for r in caplog.records if (found := report_from_log(r.getMessage())) is not None]
+    assert logged == json.loads(report_path(run).read_text(encoding="utf-8"))
+    assert logged["healthy"] is False
+
+
+def test_report_is_logged_without_a_run_file(caplog):
+    crawler = make_crawler({**PROJECT})
+    report = build_from_crawler(RunReport, crawler)
+    crawler.stats.set_value("finish_reason", "finished")
+    with caplog.at_level(logging.INFO, logger="brief_scraper.runs.runreport"):
+        report.spider_closed("finished")
+    [logged] = [found for r in caplog.records if (found := report_from_log(r.getMessage())) is not None]
+    assert logged["output_file"] is None
+    assert logged["healthy"] is False  # no records written
 
 
 def test_checks_off_still_writes_the_report(tmp_path):

@@ -6,7 +6,9 @@ The ``RunReport`` extension (``EXTENSIONS``) runs ``BRIEF_HEALTH_SUITE`` (defaul
 logs each failure (ERROR, its message naming stat, value, threshold and setting); and, when
 the JSONL writer has opened a run, writes ``<run>.stats.json`` beside it; and logs, as does
 the report, what became of the run's requests and records (``outcomes``: pages requested
-and lost, counts dropped and skipped by reason)::
+and lost, counts dropped and skipped by reason). The same report, writer or none, is logged at
+INFO as one line, ``Run report (JSON): {...}`` (:data:`REPORT_LOG_MARKER`), so that whoever
+has only the log (a Scrapyd job's, read over HTTP) has the stats and checks too::
 
     {"spider": "wilsoncenter", "output_file": "output/wilsoncenter/20261128T090000Z.jsonl",
      "start_time": "2026-11-28T09:00:00.1+00:00", "finish_time": "...", "finish_reason": "finished",
@@ -66,6 +68,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 REPORT_SUFFIX = ".stats.json"
+REPORT_LOG_MARKER = "Run report (JSON): "  # what the report's log line starts with, after Scrapy's prefix
 _RUN_SUFFIXES = (".jsonl.gz", ".jsonl")
 _STATUS = {
     spidermon_settings.MONITOR.STATUS.SUCCESS: "passed",
@@ -207,8 +210,9 @@ class RunReport:
             self.checks = run_checks(self.crawler, self.suite_class, self.run_path)
             stats.set_value(HEALTH_CHECKS, len(self.checks))
             stats.set_value(HEALTH_FAILED, sum(not c.passed for c in self.checks))
-        path = self.write(reason) if self.run_path is not None else None
-        summary = outcomes(stats.get_stats())
+        report = self.report(reason)
+        path = self.write(report) if self.run_path is not None else None
+        summary = report["outcomes"]
         logger.info(
             "Pages: %(requested)d requested, %(lost)d lost; dropped: %(dropped)s; skipped: %(skipped)s",
             {"requested": summary["pages_requested"], "lost": summary["pages_lost"],
@@ -232,19 +236,19 @@ class RunReport:
                 {"passed": len(self.checks) - len(failed), "count": len(self.checks),
                  "report": f"; run report in {path}" if path else ""},
             )  # fmt: skip
+        logger.info("%(marker)s%(report)s", {"marker": REPORT_LOG_MARKER, "report": report_line(report)})
 
     def _sources(self) -> frozenset[str]:
         return declared_sources(self.crawler.spider)
 
-    def write(self, reason: str) -> Path:
-        """Write ``<run>.stats.json`` (whole or not at all) and return its path."""
-        assert self.run_path is not None
+    def report(self, reason: str) -> dict[str, Any]:
+        """Return the run report: spider, run file, times, finish reason, health, checks, outcomes, stats."""
         assert self.crawler.stats is not None
         stats = dict(sorted(self.crawler.stats.get_stats().items()))
         spider = self.crawler.spider
-        report = {
+        return {
             "spider": spider.name if spider is not None else None,
-            "output_file": str(self.run_path),
+            "output_file": str(self.run_path) if self.run_path is not None else None,
             "start_time": stats.get("start_time"),
             "finish_time": stats.get("finish_time"),
             "finish_reason": stats.get("finish_reason", reason),
@@ -254,8 +258,39 @@ class RunReport:
             **({"sources": sources_summary(stats, keys, self.checks)} if (keys := self._sources()) else {}),
             "stats": stats,
         }
+
+    def write(self, report: dict[str, Any]) -> Path:
+        """Write *report* to ``<run>.stats.json`` (whole or not at all) and return its path."""
+        assert self.run_path is not None
         path = report_path(self.run_path)
         fresh = path.with_name(f".{path.name}.{os.getpid()}")
         fresh.write_text(json.dumps(report, default=jsonable, indent=1, ensure_ascii=False) + "\n", "utf-8")
         fresh.replace(path)
         return path
+
+
+def report_line(report: dict[str, Any]) -> str:
+    """Return *report* as the one line of JSON the log holds (no newline: JSON escapes those).
+
+    >>> report_line({"spider": "sources", "healthy": True, "checks": []})
+    '{"spider":"sources","healthy":true,"checks":[]}'
+    """
+    return json.dumps(report, default=jsonable, ensure_ascii=False, separators=(",", ":"))
+
+
+def report_from_log(line: str) -> dict[str, Any] | None:
+    """Return the run report a log line holds (see :data:`REPORT_LOG_MARKER`), else None.
+
+    >>> report_from_log('2026-12-01 [brief_scraper.runs.runreport] INFO: Run report (JSON): {"healthy":true}')
+    {'healthy': True}
+    >>> report_from_log("2026-12-01 10:00:00 [scrapy.core.engine] INFO: Spider closed (finished)") is None
+    True
+    """
+    start = line.find(REPORT_LOG_MARKER)
+    if start < 0:
+        return None
+    try:
+        report, _ = json.JSONDecoder().raw_decode(line, start + len(REPORT_LOG_MARKER))
+    except ValueError:
+        return None
+    return report if isinstance(report, dict) else None
