@@ -1,5 +1,6 @@
 """Scrapy commands of the project (``COMMANDS_MODULE``): ``crawl`` checks spider arguments first;
-``reextract`` extracts archived pages again. Both exit 1 when a health check failed."""
+``reextract`` extracts archived pages again. Both exit 1 when a health check failed. ``spread``
+runs a sources file's crawl over Scrapyd nodes (``brief_scraper/runs/spread/``)."""
 
 from __future__ import annotations
 
