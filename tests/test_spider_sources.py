@@ -294,3 +294,20 @@ def test_a_page_past_its_time_budget_counts_against_its_source(tmp_path, workers
     assert sorted(r["url"].rsplit("/", 1)[1] for r in run.records) == ["alpha-0", "alpha-2"]
     assert run.stat("brief/source/alpha/dropped/extract_timeout") == 1
     assert run.stat("brief/source/alpha/errors") == 1
+
+
+def test_a_source_whose_coverage_falls_against_the_previous_run_fails_by_name(tmp_path):
+    site = think_tank("alpha", 10)
+    sources = sources_file(tmp_path, {"alpha": ""})
+    with SiteServer(site) as server:
+        first = run_sources(tmp_path, mirrors_of({"alpha": server}), sources)
+        for n in range(4):  # a redesign on some pages: above the 0.5 floor, but a fall of 0.4
+            site.routes[f"/pubs/alpha-{n}"] = publication(f"Alpha brief number {n}", None)
+        second = run_sources(tmp_path, mirrors_of({"alpha": server}), sources)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert second.returncode == 1
+    failed = {c["name"]: c["message"] for c in report_of(second)["checks"] if not c["passed"]}
+    assert list(failed) == ["source/alpha/coverage_drop/posted_date"]
+    assert failed["source/alpha/coverage_drop/posted_date"].startswith(
+        "source alpha: brief/source/alpha/fields/posted_date / records is 0.6 (6/10), was 1 (10/10) in run "
+    )

@@ -371,8 +371,8 @@ class SourceCoverageMonitor(SourceCheck):
     def check_name(self) -> str:
         return f"source/{self.source}/coverage/{self.field}"
 
-    def test_source_coverage(self) -> None:
-        """Compare brief/source/<key>/fields/<field> / its records with the source's rule."""
+    def _found_or_skip(self) -> int:
+        """Return the source's records found; skip the check when they are too few to judge."""
         found = self.stats.get(source_key(self.source, "records"), 0)
         least = self.crawler.settings.getint("BRIEF_COVERAGE_MIN_RECORDS")
         if found < max(least, 1):
@@ -381,6 +381,11 @@ class SourceCoverageMonitor(SourceCheck):
                 "(BRIEF_COVERAGE_MIN_RECORDS)"
             )
             self.skipTest(self.message)
+        return int(found)
+
+    def test_source_coverage(self) -> None:
+        """Compare brief/source/<key>/fields/<field> / its records with the source's rule."""
+        found = self._found_or_skip()
         stat = source_key(self.source, f"fields/{self.field}")
         covered = self.stats.get(stat, 0)
         ok, comparison = compare(f"{stat} / records ({covered}/{found})", covered / found, ">=", self.least,
@@ -390,11 +395,48 @@ class SourceCoverageMonitor(SourceCheck):
             self.fail(self.message)
 
 
+class SourceCoverageDropMonitor(SourceCoverageMonitor):
+    """A field's share of one source's records did not fall much against the previous run.
+
+    A site that changes under the crawl shows here first, above its floor: the previous run's
+    report holds the same per-source counts. Skipped when that run found too few of the
+    source's records (or did not crawl it).
+    """
+
+    @property
+    def check_name(self) -> str:
+        return f"source/{self.source}/coverage_drop/{self.field}"
+
+    def test_source_coverage(self) -> None:
+        """Compare the fall of the source's share with the field with BRIEF_COVERAGE_MAX_DROP."""
+        found = self._found_or_skip()
+        previous = self.data.get("previous_run")
+        least = max(self.crawler.settings.getint("BRIEF_COVERAGE_MIN_RECORDS"), 1)
+        records, fields = source_key(self.source, "records"), source_key(self.source, f"fields/{self.field}")
+        was_found = int(previous.stats.get(records, 0) or 0) if previous is not None else 0
+        if previous is None or was_found < least:
+            self.message = (
+                f"source {self.source}: no previous run found enough of its records to compare with"
+            )
+            self.skipTest(self.message)
+        covered, was_covered = self.stats.get(fields, 0), int(previous.stats.get(fields, 0) or 0)
+        share, was = covered / found, was_covered / was_found
+        most = coverage_max_drop(self.crawler.settings)
+        ok, comparison = compare("its fall", max(was - share, 0.0), "<=", most, "BRIEF_COVERAGE_MAX_DROP")
+        self.message = (
+            f"source {self.source}: {fields} / records is {_number(share)} ({covered}/{found}), was "
+            f"{_number(was)} ({was_covered}/{was_found}) in run {previous.name}: {comparison}"
+        )
+        if not ok:
+            self.fail(self.message)
+
+
 def source_monitors(spider: Any, settings: BaseSettings) -> list[type[base.BaseScrapyMonitor]]:
     """Return the health checks of each source a spider follows (its ``sources``, a sources file's).
 
     Per source: its records (``min_records``, else ``BRIEF_MIN_RECORDS``), and the coverage of
-    each field its ``min_coverage`` names, over the spider's ``DEFAULT_SOURCE_COVERAGE``.
+    each field its ``min_coverage`` names, over the spider's ``DEFAULT_SOURCE_COVERAGE``, and
+    that coverage's fall against the previous run (``BRIEF_COVERAGE_MAX_DROP``).
     """
     monitors: list[type[base.BaseScrapyMonitor]] = []
     defaults = dict(getattr(spider, "DEFAULT_SOURCE_COVERAGE", {}))
@@ -417,6 +459,11 @@ def source_monitors(spider: Any, settings: BaseSettings) -> list[type[base.BaseS
                 f"SourceCoverageMonitor[{source.key}:{field}]", (SourceCoverageMonitor,),
                 {"source": source.key, "field": field, "least": share, "setting": f"{where}[{field!r}]",
                  "__doc__": f"Enough records of source {source.key} have a {field}."},
+            ))  # fmt: skip
+            monitors.append(type(
+                f"SourceCoverageDropMonitor[{source.key}:{field}]", (SourceCoverageDropMonitor,),
+                {"source": source.key, "field": field,
+                 "__doc__": f"The share of source {source.key}'s records with a {field} fell little."},
             ))  # fmt: skip
     return monitors
 
