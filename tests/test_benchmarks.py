@@ -30,6 +30,15 @@ def test_crawl_throughput_crawls_every_page_with_both_spiders():
     assert "PROBLEM" not in out  # every page fetched by both, every record written by (a)
 
 
+def test_many_sources_prints_its_ratios_and_writes_every_page_once():
+    out = run_script("many_sources.py", "--sources", "2", "--pages", "5", "--delay", "0.05")
+    assert re.search(r"^wall .* x 0\.05 s = 0\.45 s: \d+\.\d\dx; target <= 1\.20x", out, re.M), out
+    assert re.search(r"^CPU a record: 2 sources .*: \d+\.\d\dx; target <= 1\.00x", out, re.M), out
+    assert "per source: 8-8 requests besides robots.txt" in out  # home, feed, sitemap, 5 pages: each once
+    assert "records written per source: 5-5 (10 in all, 2 sources); every page once" in out
+    assert "PROBLEM" not in out
+
+
 def test_crawl_memory_reports_peaks_and_what_grows():
     out = run_script("crawl_memory.py", "--pages", "6,12", "--no-bare")
     assert "dedupe 12 =" in out  # one digest per URL, measured
