@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/crawl_throughput.py --pages $(CRAWL_PAGES)
 	$(BIN)/python benchmarks/crawl_memory.py --pages $(MEMORY_PAGES)
 	$(BIN)/python benchmarks/reextract.py --pages $(REEXTRACT_PAGES)
+	$(BIN)/python benchmarks/many_sources.py
 
 clean:
 	rm -rf $(VENV) $(SCRAPYD_VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

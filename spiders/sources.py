@@ -48,6 +48,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import CloseSpider
 from scrapy.http import TextResponse
 from scrapy.robotstxt import ProtegoRobotParser
+from scrapy.settings import SETTINGS_PRIORITIES
 from w3lib.url import canonicalize_url
 
 from brief_scraper.crawling.argument_files import ARGUMENT_FILE_MAX_BYTES
@@ -241,7 +242,10 @@ class SourcesSpider(PublicationSpider):
                 slot.update(delay=known, jitter=0.0)
                 slot_floors(crawler)[key] = known
             slots[key] = slot
-        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        # At the command line's priority if it set DOWNLOAD_SLOTS (its entries are kept in
+        # *slots*): at the spider's, a -s DOWNLOAD_SLOTS would drop every source's slot.
+        given = settings.getpriority("DOWNLOAD_SLOTS") or 0
+        settings.set("DOWNLOAD_SLOTS", slots, priority=max(given, SETTINGS_PRIORITIES["spider"]))
         # One request in flight per source, and room for every source at once.
         wanted = 2 * len(spider.sites)
         if settings.getint("CONCURRENT_REQUESTS") < wanted:

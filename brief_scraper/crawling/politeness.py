@@ -10,8 +10,9 @@ the ``Crawl-delay`` of the robots.txt the source is fetched from, else the proje
 
 A chosen delay is a floor: the source's slot never waits less between two requests, with
 no jitter below it. AutoThrottle still adapts each slot to the site's latency, but Scrapy's
-lowers a delay down to ``DOWNLOAD_DELAY``, under a Crawl-delay; :class:`SourceThrottle`
-(in Scrapy's place, ``EXTENSIONS_BASE``) keeps each slot at or above its floor.
+keeps every slot between ``DOWNLOAD_DELAY`` and its maximum: under a Crawl-delay above
+``DOWNLOAD_DELAY``, over a ``delay_seconds`` below it. :class:`SourceThrottle` (in Scrapy's
+place, ``EXTENSIONS_BASE``) makes a slot's floor its least delay instead.
 """
 
 from __future__ import annotations
@@ -98,8 +99,17 @@ class SourceThrottle(AutoThrottle):
     """Scrapy's AutoThrottle, keeping every slot at or above its floor (:func:`keep_delay`)."""
 
     def _response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
-        super()._response_downloaded(response, request, spider)
-        floors = _FLOORS.get(self.crawler)
-        key, slot = self._get_slot(request, spider)
-        if floors and key in floors and slot is not None:
-            _hold(slot, floors[key])
+        floor = _FLOORS.get(self.crawler, {}).get(request.meta.get("download_slot") or "")
+        if floor is None:
+            super()._response_downloaded(response, request, spider)
+            return
+        # The slot's floor is its least delay, in place of DOWNLOAD_DELAY: a source whose file or
+        # robots.txt asks for 0.5 s is not held at the project's 2 s by AutoThrottle.
+        project_least, self.mindelay = self.mindelay, floor
+        try:
+            super()._response_downloaded(response, request, spider)
+        finally:
+            self.mindelay = project_least
+        _, slot = self._get_slot(request, spider)
+        if slot is not None:
+            _hold(slot, floor)
