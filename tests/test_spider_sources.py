@@ -195,9 +195,8 @@ def test_a_slow_source_is_spaced_by_its_delay_and_the_others_finish_first(tmp_pa
     sites = {"slow": think_tank("slow", 4), "fast": think_tank("fast", 6), "quick": think_tank("quick", 6)}
     servers = {key: SiteServer(site).start() for key, site in sites.items()}
     try:
-        sources = sources_file(
-            tmp_path, {"slow": "delay_seconds = 1", "fast": "delay_seconds = 0.1", "quick": "delay_seconds = 0"}
-        )
+        delays = {"slow": 1, "fast": 0.1, "quick": 0}
+        sources = sources_file(tmp_path, {key: f"delay_seconds = {delay}" for key, delay in delays.items()})
         run = run_sources(tmp_path, mirrors_of(servers), sources, settings=settings)
     finally:
         for server in servers.values():
