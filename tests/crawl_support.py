@@ -12,6 +12,7 @@ Test-only Scrapy components are enabled with ``-s`` on the command line:
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -201,3 +202,15 @@ def report_of(run: CrawlRun) -> dict[str, Any]:
     reports = sorted((run.output_dir / "sources").glob("*.stats.json"))
     assert reports, run.stderr[-2000:]
     return json.loads(reports[-1].read_text(encoding="utf-8"))
+
+
+def copy_project(folder: Path, names: tuple[str, ...]) -> Path:
+    """Copy the project's *names* (folders and files) into *folder*: a checkout to deploy from,
+    so that no build file is written into this one. Return *folder*."""
+    for name in names:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, folder / name)
+    return folder

@@ -9,7 +9,6 @@ saying so. The project is copied to a temporary folder and deployed from there w
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import time
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from brief_scraper.runs.files import run_files
-from tests.crawl_support import ROOT
+from tests.crawl_support import ROOT, copy_project
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -97,12 +96,7 @@ def deployed(scrapyd: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory
     """Deploy the project's egg with ``scrapyd-deploy``: scrapy.cfg's [deploy], aimed at this Scrapyd."""
     url, _ = scrapyd
     project = tmp_path_factory.mktemp("project")
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, project / name)
+    copy_project(project, PROJECT_FILES)
     config = (project / "scrapy.cfg").read_text(encoding="utf-8")
     assert "url = http://127.0.0.1:6800/" in config
     (project / "scrapy.cfg").write_text(config.replace("http://127.0.0.1:6800/", f"{url}/"), encoding="utf-8")

@@ -14,7 +14,6 @@ The usage errors (exit status 2) need no Scrapyd and run whatever the environmen
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -26,7 +25,7 @@ import pytest
 
 from devsite.snapshot import LIVE_ORIGIN
 from devsite.world import OfflineWorld
-from tests.crawl_support import ROOT
+from tests.crawl_support import ROOT, copy_project
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -112,12 +111,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
 def project(nodes: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project whose scrapy.cfg names both nodes and a node that is down."""
     folder = tmp_path_factory.mktemp("project")
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, folder / name)
+    copy_project(folder, PROJECT_FILES)
     targets = "".join(
         f"[deploy:{name}]\nurl = {url}/\nproject = brief_scraper\n\n" for name, url in nodes.items()
     )
