@@ -317,7 +317,7 @@ class SourcesSpider(PublicationSpider):
             self.arguments.delays.get(source.key), source.delay_seconds, robots.crawl_delay,
             self.crawler.settings.getfloat("DOWNLOAD_DELAY"),
         )  # fmt: skip
-        if delay.why in ("robots.txt", "argument", "sources file"):
+        if delay.why != "default":  # a delay asked for is a floor; the default AutoThrottle may adapt
             keep_delay(self.crawler, source.key, delay.seconds)
         self.crawler.stats.set_value(
             stat_keys.source_key(source.key, "delay_ms"), round(delay.seconds * 1000)
