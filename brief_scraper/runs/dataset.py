@@ -96,15 +96,25 @@ def add_lines(newest: dict[str, bytes], lines: Iterable[bytes]) -> int:
     {'https://x.org/a': b'{"url":"https://x.org/a","title":"2"}'}
     """
     added = 0
+    for record in records_in(lines):
+        newest[record["url"]] = dataset_line(record)
+        added += 1
+    return added
+
+
+def records_in(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:
+    """Yield the records of JSON lines: each line that is a JSON object with a string ``url``.
+
+    >>> list(records_in([b'{"url":"https://x.org/a"}', b'[1]', b'{"title":"no url"}', b'{cut']))
+    [{'url': 'https://x.org/a'}]
+    """
     for line in lines:
         try:
             record = json.loads(line)
         except ValueError:
             continue
         if isinstance(record, dict) and isinstance(record.get("url"), str):
-            newest[record["url"]] = dataset_line(record)
-            added += 1
-    return added
+            yield record
 
 
 @dataclass(frozen=True, slots=True)

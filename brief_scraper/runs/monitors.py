@@ -285,6 +285,28 @@ def coverage_monitor(field: str) -> type[FieldCoverageMonitor]:
     return type(f"FieldCoverageMonitor[{field}]", (FieldCoverageMonitor,), {"field": field, "__doc__": doc})
 
 
+def judge_drop(
+    share_of: str, now: tuple[int, int], was: tuple[int, int], run: str, settings: BaseSettings
+) -> tuple[bool, str]:
+    """Return whether a share (covered, found) fell by at most BRIEF_COVERAGE_MAX_DROP against
+    the previous run's, and the message saying so.
+
+    >>> from scrapy.settings import Settings
+    >>> judge_drop("brief/fields/title / brief/records/found", (6, 10), (10, 10), "r1",
+    ...            Settings({"BRIEF_COVERAGE_MAX_DROP": 0.1}))  # doctest: +NORMALIZE_WHITESPACE
+    (False, 'brief/fields/title / brief/records/found is 0.6 (6/10), was 1 (10/10) in run r1:
+     its fall is 0.4, expected <= 0.1 (BRIEF_COVERAGE_MAX_DROP)')
+    """
+    share, before = now[0] / now[1], was[0] / was[1]
+    ok, comparison = compare(
+        "its fall", max(before - share, 0.0), "<=", coverage_max_drop(settings), "BRIEF_COVERAGE_MAX_DROP"
+    )
+    return ok, (
+        f"{share_of} is {_number(share)} ({now[0]}/{now[1]}), was {_number(before)} ({was[0]}/{was[1]})"
+        f" in run {run}: {comparison}"
+    )
+
+
 class CoverageDropMonitor(FieldCoverageMonitor):
     """A field's coverage did not fall much against the previous run (one monitor per rule).
 
@@ -308,16 +330,10 @@ class CoverageDropMonitor(FieldCoverageMonitor):
             self.message = "no previous run found enough records to compare with"
             self.skipTest(self.message)
         stat = fields_key(self.field)
-        covered = self.stats.get(stat, 0)
-        share, was = covered / found, previous.covered(self.field) / previous.found
-        ok, comparison = compare(
-            "its fall", max(was - share, 0.0), "<=", coverage_max_drop(self.crawler.settings),
-            "BRIEF_COVERAGE_MAX_DROP",
+        ok, self.message = judge_drop(
+            f"{stat} / {RECORDS_FOUND}", (self.stats.get(stat, 0), found),
+            (previous.covered(self.field), previous.found), previous.name, self.crawler.settings,
         )  # fmt: skip
-        self.message = (
-            f"{stat} / {RECORDS_FOUND} is {_number(share)} ({covered}/{found}), was {_number(was)}"
-            f" ({previous.covered(self.field)}/{previous.found}) in run {previous.name}: {comparison}"
-        )
         if not ok:
             self.fail(self.message)
 
@@ -419,14 +435,11 @@ class SourceCoverageDropMonitor(SourceCoverageMonitor):
                 f"source {self.source}: no previous run found enough of its records to compare with"
             )
             self.skipTest(self.message)
-        covered, was_covered = self.stats.get(fields, 0), int(previous.stats.get(fields, 0) or 0)
-        share, was = covered / found, was_covered / was_found
-        most = coverage_max_drop(self.crawler.settings)
-        ok, comparison = compare("its fall", max(was - share, 0.0), "<=", most, "BRIEF_COVERAGE_MAX_DROP")
-        self.message = (
-            f"source {self.source}: {fields} / records is {_number(share)} ({covered}/{found}), was "
-            f"{_number(was)} ({was_covered}/{was_found}) in run {previous.name}: {comparison}"
-        )
+        ok, comparison = judge_drop(
+            f"{fields} / records", (self.stats.get(fields, 0), found),
+            (int(previous.stats.get(fields, 0) or 0), was_found), previous.name, self.crawler.settings,
+        )  # fmt: skip
+        self.message = f"source {self.source}: {comparison}"
         if not ok:
             self.fail(self.message)
 

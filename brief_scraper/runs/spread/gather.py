@@ -19,7 +19,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from brief_scraper.runs.dataset import build, dataset_line, replace_atomically, whole_lines
+from brief_scraper.runs.dataset import build, dataset_line, records_in, replace_atomically, whole_lines
 from brief_scraper.runs.runreport import report_from_log
 from brief_scraper.runs.spread.scrapyd import ScrapydRefused
 
@@ -65,15 +65,10 @@ def records_of(path: Path, source: str) -> Iterator[dict[str, Any]]:
 
     A line that is no JSON object with a ``url`` is passed over, and so is a cut last line.
     """
-    for line in whole_lines(path):
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and isinstance(record.get("url"), str):
-            if not record.get("source"):
-                record["source"] = source
-            yield record
+    for record in records_in(whole_lines(path)):
+        if not record.get("source"):
+            record["source"] = source
+        yield record
 
 
 def fetch_output(client: ScrapydClient, target: Target, job: Job, folder: Path, run: str) -> None:
