@@ -26,10 +26,10 @@ Per source, discovery goes in order of trust: its home page (for the feeds its
 ``<link rel=alternate>`` names, and, first, its robots.txt: the ``Crawl-delay`` and the
 ``Sitemap:`` lines), then its feeds, its sitemaps (the file's and robots.txt's), its listing
 pages with their pagination. A publication is a page of the source's hosts matching its
-``publication_paths``; each is requested once, credited to the first way that found it
-(``brief/source/<key>/found_by/<way>``). A source with a site profile (the Wilson Center)
-reads its listings with the profile's conventions, and its pages with the profile, as every
-page of its hosts is.
+``publication_paths``; each is requested once, and credited to the most trusted way that
+found it (``brief/source/<key>/found_by/<way>``), whichever answered first. A source with a
+site profile (the Wilson Center) reads its listings with the profile's conventions, and its
+pages with the profile, as every page of its hosts is.
 
 Each source has its own download slot (``brief_scraper/crawling/politeness.py``): its own
 queue, concurrency and delay, so a slow site never slows the others. Records carry the
@@ -77,6 +77,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_SOURCES_FILE = "sources.toml"
 # Request priorities: records early, then discovery in order of trust.
 PAGE_PRIORITY, FEED_PRIORITY, SITEMAP_PRIORITY, LISTING_PRIORITY = 4, 3, 2, 1
+WAYS_BY_TRUST = ("feed", "sitemap", "listing")  # how a publication was found, most trusted first
 NO_CONVENTIONS = ListingConventions()  # a site no profile knows: rel=next and "Next" links page on
 
 
@@ -227,7 +228,7 @@ class SourcesSpider(PublicationSpider):
         }
         self.allowed_domains = sorted({h for c in self.sites.values() for h in c.fetch_hosts})
         self._robots: dict[str, RobotsFacts] = {}  # netloc -> its robots.txt's facts
-        self._requested: set[str] = set()  # canonical live URLs of publications requested
+        self._found_by: dict[str, str] = {}  # canonical live URL of a publication requested -> way
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Any:
@@ -339,7 +340,9 @@ class SourcesSpider(PublicationSpider):
     ) -> Request | None:
         """Return the request of a publication the first time any way finds it, else None.
 
-        Entries dated before ``since`` are not requested (counted).
+        Entries dated before ``since`` are not requested (counted). A publication is credited
+        to the most trusted way that found it, so the counts do not depend on which of a
+        source's feed, sitemap and listings answered first.
         """
         live = site.to_live(url)
         if not site.is_publication(live):
@@ -347,14 +350,22 @@ class SourcesSpider(PublicationSpider):
         if self._listed_before_since(listed_date):
             return None
         seen = canonicalize_url(live)
-        if seen in self._requested:
+        credited = self._found_by.get(seen)
+        if credited is not None:
+            if WAYS_BY_TRUST.index(way) < WAYS_BY_TRUST.index(credited):
+                self._found_by[seen] = way
+                self._credit(site, credited, -1)
+                self._credit(site, way, 1)
             return None
-        self._requested.add(seen)
-        self.crawler.stats.inc_value(stat_keys.source_key(site.key, f"found_by/{way}"))
+        self._found_by[seen] = way
+        self._credit(site, way, 1)
         self.crawler.stats.inc_value(stat_keys.DISCOVERY_ITEM_LINKS)
         return self.source_request(
             site, live, self.parse_page, PAGE_PRIORITY, cb_kwargs={"listed_date": listed_date}
         )
+
+    def _credit(self, site: SourceSite, way: str, count: int) -> None:
+        self.crawler.stats.inc_value(stat_keys.source_key(site.key, f"found_by/{way}"), count)
 
     # --- discovery documents ---------------------------------------------------------------
 

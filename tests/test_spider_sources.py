@@ -158,6 +158,35 @@ def test_every_publication_of_each_source_is_found_once_with_its_live_url_and_ke
     assert checks["source/beta/coverage/posted_date"]["message"].startswith("source beta: ")
 
 
+class SlowFeedRoutes(TimedRoutes):
+    """A site whose feed answers a second late: its sitemap and listing come back first."""
+
+    def respond(self, host: str, target: str) -> Response:
+        if target == "/feed.xml":
+            time.sleep(1.0)
+        return super().respond(host, target)
+
+
+def test_a_publication_is_credited_to_the_most_trusted_way_that_found_it_not_the_first_answer(tmp_path):
+    site = think_tank("alpha", 5)
+    listed = "".join(f"<li><a href='/pubs/alpha-{n}'>Brief {n}</a></li>" for n in range(5))
+    routes = SlowFeedRoutes({**site.routes, "/all": page(f"<html><body><ul>{listed}</ul></body></html>")})
+    with SiteServer(routes) as server:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(  # the feed comes from the home page, the sitemap from robots.txt
+            '[sources.alpha]\nname = "Alpha"\nhosts = ["www.alpha.example"]\n'
+            'publication_paths = ["^/pubs/"]\nlistings = ["https://www.alpha.example/all"]\n',
+            encoding="utf-8",
+        )
+        run = run_sources(tmp_path, f"alpha={server.base_url}", sources)
+    assert run.returncode == 0, run.stderr[-3000:]
+    answered = [path for _, path in routes.answered]
+    assert answered.index("/all") < answered.index("/feed.xml")  # the listing did answer first
+    assert sorted(run.urls) == [f"https://www.alpha.example/pubs/alpha-{n}" for n in range(5)]
+    found_by = {way: run.stat(f"brief/source/alpha/found_by/{way}") for way in ("feed", "sitemap", "listing")}
+    assert found_by == {"feed": 3, "sitemap": 2, "listing": 0}
+
+
 def test_one_broken_source_fails_its_own_check_by_name_and_the_others_are_written(tmp_path):
     sites = {"alpha": think_tank("alpha", 4), "beta": think_tank("beta", 4, dated=False)}
     servers = {key: SiteServer(site).start() for key, site in sites.items()}
