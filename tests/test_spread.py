@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from brief_scraper.runs.spread.egg import build_egg
+from brief_scraper.runs.spread.scrapyd import ScrapydClient
+from brief_scraper.runs.spread.targets import Target
 from devsite.snapshot import LIVE_ORIGIN
 from devsite.world import OfflineWorld
 from tests.crawl_support import ROOT, copy_project
@@ -169,8 +172,15 @@ def test_three_sources_run_on_both_nodes_and_gather_every_record_once(project, w
         assert {r.host for r in server.requested(since=marks[key])} == {f"127.0.0.1:{server.port}"}
 
 
-def test_with_one_node_down_every_job_runs_on_the_other_and_the_report_says_so(project, world):
-    done = spread(project, world, "--targets", "one,down")
+def versions_on(url: str) -> list[str]:
+    with urllib.request.urlopen(f"{url}/listversions.json?project=brief_scraper", timeout=10) as answer:
+        return json.load(answer)["versions"]
+
+
+def test_with_one_node_down_every_job_runs_on_the_other_and_the_report_says_so(project, world, nodes):
+    old = Target("one", f"{nodes['one']}/")
+    ScrapydClient(timeout=60).add_version(old, "1", build_egg(project).data)  # an old egg on the node
+    done = spread(project, world, "--targets", "one,down", "--keep-versions", "1")
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     report = latest_report(project)
     assert report["nodes_reached"] == ["one"]
@@ -183,6 +193,11 @@ def test_with_one_node_down_every_job_runs_on_the_other_and_the_report_says_so(p
     assert "not reached: down" in done.stdout
     expected = expected_urls(world)
     assert {r["url"] for r in dataset(project)} == set().union(*expected.values())
+    # Once its jobs ended, the node kept only this run's egg (--keep-versions 1).
+    assert versions_on(nodes["one"]) == [report["version"]]
+    [one] = [node for node in report["nodes"] if node["name"] == "one"]
+    assert "1" in one["versions_deleted"]
+    assert f"node one: deleted {len(one['versions_deleted'])} old egg version(s)" in done.stdout
 
 
 # --- usage errors: checked before any request, one line, exit status 2 ------------------------
@@ -216,6 +231,8 @@ def test_a_bad_sources_file_stops_it_with_one_line_and_never_its_content(tmp_pat
         (("--sources", "/dev/zero"), "--sources: '/dev/zero' is not a regular file"),
         ((), "scrapy.cfg has no [deploy:NAME] target"),  # the checkout's has the plain [deploy] only
         (("--output", "../elsewhere"), "--output '../elsewhere' is outside"),
+        (("--keep-versions", "-1"), "--keep-versions: -1 is below 0"),
+        (("--poll", "0"), "--poll: 0 is not a number of seconds above 0"),
     ],
 )  # fmt: skip
 def test_a_bad_argument_stops_it_before_any_request(options, message):

@@ -52,6 +52,11 @@ class FakeScrapyd:
     polls: Counter[str] = field(default_factory=Counter)
     cancelled: list[tuple[str, str]] = field(default_factory=list)
     deployed: list[tuple[str, str]] = field(default_factory=list)
+    # node -> its egg versions (the uploads' "1" and "0.1"-like ones: numbers), oldest first;
+    # each node starts with three older than this run's
+    versions: dict[str, list[str]] = field(default_factory=dict)
+    busy: set[str] = field(default_factory=set)  # nodes with another run's job pending throughout
+    no_delete: set[str] = field(default_factory=set)  # nodes whose delversion.json says no
 
     def _answer(self, target: Target) -> None:
         if target.name in self.down:
@@ -66,6 +71,8 @@ class FakeScrapyd:
         if target.name in self.bad_egg:
             raise ScrapydRefused("ImportError: No module named 'feedparser'")
         self.deployed.append((target.name, version))
+        versions = self.versions.setdefault(target.name, ["0.1", "0.2", "0.3"])
+        versions[:] = sorted({*versions, version}, key=numbers)  # as Scrapyd lists them: oldest first
         return {"status": "ok", "spiders": 3}
 
     def schedule(self, target: Target, fields: list[tuple[str, str]]) -> str:
@@ -88,6 +95,8 @@ class FakeScrapyd:
             self.down.add(target.name)
             raise NodeUnreachable("timed out")
         listing: dict[str, list[dict[str, Any]]] = {"pending": [], "running": [], "finished": []}
+        if target.name in self.busy:
+            listing["pending"].append({"id": "another-run-rand", "spider": "sources", "version": "0.1"})
         if target.name in self.forgets:
             return listing
         for job_id, job in self.jobs.get(target.name, {}).items():
@@ -102,6 +111,16 @@ class FakeScrapyd:
                 )
             listing[state].append(entry)
         return listing
+
+    def list_versions(self, target: Target) -> list[str]:
+        self._answer(target)
+        return list(self.versions.get(target.name, []))
+
+    def delete_version(self, target: Target, version: str) -> None:
+        self._answer(target)
+        if target.name in self.no_delete:
+            raise ScrapydRefused("Permission denied")
+        self.versions[target.name].remove(version)
 
     def cancel(self, target: Target, job: str) -> dict[str, Any]:
         self._answer(target)
@@ -158,6 +177,10 @@ class FakeScrapyd:
             )
         dest.write_text(text, encoding="utf-8")
         return len(text)
+
+
+def numbers(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 class Clock:
@@ -415,3 +438,36 @@ def test_the_run_file_holds_a_url_once_its_richer_duplicate_last(tmp_path):
     assert lines[0]["source"] == "alpha"
     assert report["records"] == 3
     assert jobs_of(report)["alpha"]["records"] == 4  # the feed's lines, as the crawl counted them
+
+
+def test_old_egg_versions_are_deleted_on_idle_nodes_and_kept_where_jobs_wait(tmp_path):
+    scrapyd = FakeScrapyd(busy={"b"})
+    report = run(tmp_path, scrapyd, keep_versions=2)
+    assert report["ok"] is True
+    assert scrapyd.versions == {"a": ["0.3", "1"], "b": ["0.1", "0.2", "0.3", "1"]}
+    nodes = {node["name"]: node for node in report["nodes"]}
+    assert nodes["a"]["versions_deleted"] == ["0.1", "0.2"]
+    assert (nodes["b"]["versions_deleted"], nodes["b"]["versions_kept_why"]) == (
+        [], "jobs of the project are pending or running"
+    )  # another run's job waits for its egg
+    lines = summary(report)
+    assert "node a: deleted 2 old egg version(s)" in lines
+    assert "node b kept its old egg versions: jobs of the project are pending or running" in lines
+
+
+def test_this_runs_egg_is_kept_whatever_keep_versions_says_and_0_deletes_none(tmp_path):
+    scrapyd = FakeScrapyd()
+    run(tmp_path / "first", scrapyd, keep_versions=0)
+    assert scrapyd.versions["a"] == ["0.1", "0.2", "0.3", "1"]
+    scrapyd.versions["a"].append("7")  # a newer one that someone else uploaded
+    run(tmp_path / "second", scrapyd, keep_versions=1)  # the same "1" again
+    assert scrapyd.versions["a"] == ["1", "7"]
+
+
+def test_a_node_that_will_not_delete_old_eggs_is_noted_and_the_run_stays_healthy(tmp_path):
+    scrapyd = FakeScrapyd(no_delete={"a"})
+    report = run(tmp_path, scrapyd, keep_versions=1)
+    assert report["ok"] is True
+    nodes = {node["name"]: node for node in report["nodes"]}
+    assert nodes["a"]["versions_kept_why"] == "listing or deleting them failed: Permission denied"
+    assert nodes["b"]["versions_deleted"] == ["0.1", "0.2", "0.3"]

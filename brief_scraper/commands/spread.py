@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from brief_scraper.runs.spread.targets import Target
 
 SET_PER_JOB = ("only", "sources", "sources_toml")  # spread gives each job these itself
+KEEP_VERSIONS = 3  # egg versions left on a node: this run's and two to go back to
 # Scrapyd passes each spider argument on a command line: Linux caps one at 128 KiB.
 SOURCES_TEXT_MAX_BYTES = 100_000
 
@@ -96,6 +97,9 @@ class Command(ScrapyCommand):
             help="how often each node's listjobs.json is asked (default: 5)")  # fmt: skip
         add("--version", dest="egg_version", metavar="VERSION",
             help="the egg's version on the nodes (default: the time, as scrapyd-deploy's)")  # fmt: skip
+        add("--keep-versions", type=int, default=KEEP_VERSIONS, metavar="N",
+            help="at the end, delete the project's egg versions older than the newest N on each"
+                 f" node that runs none of its jobs (default: {KEEP_VERSIONS}; 0: delete none)")  # fmt: skip
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         """Check everything, then spread, print the summary and set the exit status."""
@@ -107,13 +111,15 @@ class Command(ScrapyCommand):
         text, keys, arguments = self._sources(opts)
         settings = [f"{name}={value}" for name, value in _pairs(opts.job_settings, "--setting")]
         folder = self._output_folder(opts.output)
+        for name, value in (("--timeout", opts.timeout), ("--poll", opts.poll)):
+            if not value > 0:
+                raise UsageError(f"{name}: {value:g} is not a number of seconds above 0", print_help=False)
+        if opts.keep_versions < 0:
+            raise UsageError(f"--keep-versions: {opts.keep_versions} is below 0", print_help=False)
         try:
             targets: tuple[Target, ...] = deploy_targets(get_config(), opts.targets)
         except ValueError as error:
             raise UsageError(str(error), print_help=False) from None
-        for name, value in (("--timeout", opts.timeout), ("--poll", opts.poll)):
-            if not value > 0:
-                raise UsageError(f"{name}: {value:g} is not a number of seconds above 0", print_help=False)
         configure_logging(self.settings)
         try:
             egg = build_egg(Path(closest_scrapy_cfg()).parent)
@@ -124,7 +130,7 @@ class Command(ScrapyCommand):
         report = spread(
             ScrapydClient(), targets, keys, text, egg, opts.egg_version or str(int(time.time())), folder,
             arguments=arguments, settings=settings, poll_seconds=opts.poll, timeout_seconds=opts.timeout,
-            facts={"sources_file": opts.sources},
+            keep_versions=opts.keep_versions, facts={"sources_file": opts.sources},
         )  # fmt: skip
         print("\n".join(summary(report)))
         self.exitcode = 0 if report["ok"] else 1

@@ -6,7 +6,8 @@ the ``sources`` spider per source (``schedule.json``: ``only=<key>``, the file's
 ``sources_toml``, the caller's spider arguments and settings), round robin over the nodes
 reached, follows them through ``listjobs.json``, moves the jobs of a node that stops
 answering, and gathers every job's log and items over HTTP into the spread folder, where it
-writes the run file, the current dataset and one run report.
+writes the run file, the current dataset and one run report. Last, it deletes the project's
+egg versions older than the newest *keep_versions* on each node that is idle.
 
 =========================  =====================================================
 ``targets.py``             the nodes: ``[deploy:NAME]`` sections of ``scrapy.cfg``
@@ -83,6 +84,7 @@ def spread(
     settings: Sequence[str] = (),
     poll_seconds: float = 5.0,
     timeout_seconds: float = 86400.0,
+    keep_versions: int = 0,
     facts: Mapping[str, Any] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
@@ -90,7 +92,7 @@ def spread(
     """Run one job per source of *sources* on the *targets* and gather them; return the report.
 
     *facts* go into the report as they are (the sources file's path, say); *clock* and
-    *sleep* time the polls (the tests give their own).
+    *sleep* time the polls (the tests give their own). *keep_versions* 0 deletes no egg.
     """
     started = datetime.now(UTC)
     run = new_run(folder, started)
@@ -102,5 +104,6 @@ def spread(
     spreader.deploy(egg.data, version)
     spreader.schedule_all()
     spreader.follow()
+    spreader.prune_versions(keep_versions)
     return finish(folder, run, started, spreader, **(facts or {}), spider=SPIDER, version=version,
                   egg_sha256=egg.sha256, sources=list(sources), timeout_seconds=timeout_seconds)  # fmt: skip

@@ -13,6 +13,10 @@ included, is tested without a Scrapyd or a wait.
 - A finished job's log and items are fetched at once (Scrapyd removes a spider's oldest logs
   and feeds past ``jobs_to_keep``).
 - At the deadline, the jobs still pending or running are cancelled (``cancel.json``).
+- At the end, each node that runs no job of the project any more loses the egg versions older
+  than the newest few (``delversion.json``), so that a daily spread does not pile up an egg a
+  day; a node with a job pending or running keeps them all this time (a job scheduled with an
+  old ``_version`` needs its egg when it starts, and Scrapyd reads a running job's egg in place).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from brief_scraper.runs.spread.jobs import (
     jobs_to_move,
     least_loaded,
     plan,
+    versions_to_delete,
 )  # fmt: skip
 from brief_scraper.runs.spread.scrapyd import NodeUnreachable, ScrapydRefused
 
@@ -183,6 +188,35 @@ class Spreader:
             logger.info("Job %(job)s (%(source)s) finished on %(node)s: %(records)d records, %(verdict)s",
                         {"job": job.job_id, "source": job.source, "node": node.name, "records": job.records,
                          "verdict": "healthy" if job.ok else "not healthy"})  # fmt: skip
+
+    def prune_versions(self, keep: int) -> None:
+        """Delete the egg versions older than the newest *keep* on every node now idle.
+
+        Never the version this run deployed; nothing when *keep* is 0. A node that fails to
+        answer here is noted in the report, and the run's verdict does not change.
+        """
+        if keep <= 0 or self.version is None:
+            return
+        for node in self.nodes.values():
+            if not node.usable:
+                continue
+            try:
+                listing = self.client.list_jobs(node.target)
+                if listing.get(PENDING) or listing.get(RUNNING):
+                    node.versions_kept_why = "jobs of the project are pending or running"
+                    continue
+                for version in versions_to_delete(self.client.list_versions(node.target), keep, self.version):
+                    self.client.delete_version(node.target, version)
+                    node.versions_deleted.append(version)
+            except (NodeUnreachable, ScrapydRefused) as error:
+                node.versions_kept_why = f"listing or deleting them failed: {error}"
+                logger.warning("Node %(node)s: old egg versions not deleted: %(error)s",
+                               {"node": node.name, "error": error})  # fmt: skip
+            if node.versions_deleted:
+                logger.info(
+                    "Node %(node)s: deleted %(count)d old egg version(s), kept the newest %(keep)d",
+                    {"node": node.name, "count": len(node.versions_deleted), "keep": keep},
+                )
 
     # --- placing and moving ---------------------------------------------------------------
 

@@ -190,6 +190,10 @@ def summary(report: dict[str, Any]) -> list[str]:
             lines.append(f"node {node['name']} lost: {node['error']}")
         elif node.get("reached") and not node.get("deployed", True):
             lines.append(f"node {node['name']} {node['error']}")  # refused the egg: ...
+        if node.get("versions_deleted"):
+            lines.append(f"node {node['name']}: deleted {len(node['versions_deleted'])} old egg version(s)")
+        if node.get("versions_kept_why"):
+            lines.append(f"node {node['name']} kept its old egg versions: {node['versions_kept_why']}")
     width = max((len(job["source"]) for job in report["jobs"]), default=0)
     for job in report["jobs"]:
         failed = [c["message"] for c in job["checks"] if not c.get("passed", True)]

@@ -34,6 +34,8 @@ class Node:
     lost: bool = False  # stopped answering while the jobs were followed
     error: str | None = None  # why it was not reached, refused the egg, or was lost
     failures: int = 0  # polls in a row it did not answer
+    versions_deleted: list[str] = field(default_factory=list)  # old eggs removed after the run
+    versions_kept_why: str | None = None  # why old eggs were left, when they were
 
     @property
     def name(self) -> str:
@@ -48,7 +50,8 @@ class Node:
         """Return the node as the run report lists it."""
         return {"name": self.name, "url": self.target.url, "project": self.target.project,
                 "reached": self.reached, "deployed": self.deployed, "lost": self.lost,
-                "error": self.error}  # fmt: skip
+                "error": self.error, "versions_deleted": self.versions_deleted,
+                "versions_kept_why": self.versions_kept_why}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,21 @@ def least_loaded(jobs: Sequence[Job], nodes: Sequence[str]) -> str | None:
         if job.node in load and job.state in UNFINISHED:
             load[job.node] += 1
     return min(load, key=lambda node: load[node]) if load else None
+
+
+def versions_to_delete(versions: Sequence[str], keep: int, current: str) -> list[str]:
+    """Return the egg versions older than the newest *keep* (*versions* oldest first, as
+    Scrapyd lists them), never *current*, the one this run's jobs ran; none when *keep* is 0.
+
+    >>> versions_to_delete(["1", "2", "3", "4", "5"], 2, "5")
+    ['1', '2', '3']
+    >>> versions_to_delete(["1", "2", "3"], 1, "2"), versions_to_delete(["1", "2"], 0, "2")
+    (['1'], [])
+    """
+    if keep <= 0:
+        return []
+    kept = {*versions[-keep:], current}
+    return [version for version in versions if version not in kept]
 
 
 def jobs_to_move(jobs: Sequence[Job], node: str) -> list[Job]:

@@ -1,7 +1,8 @@
 """Scrapyd's JSON API, the few endpoints a spread run needs, over urllib.
 
 ``daemonstatus.json`` (is the node there), ``addversion.json`` (the egg), ``schedule.json``,
-``listjobs.json``, ``cancel.json``, and the files Scrapyd serves (``/logs/...``,
+``listjobs.json``, ``cancel.json``, ``listversions.json`` and ``delversion.json`` (old eggs),
+and the files Scrapyd serves (``/logs/...``,
 ``/items/...``). Two failures are told apart, since they call for different answers: a node
 that does not answer (:class:`NodeUnreachable`: refused, timed out, a broken connection, an
 HTTP 5xx) has its jobs moved to the others; a node that answers no
@@ -79,6 +80,18 @@ class ScrapydClient:
         """Cancel a pending or running job (``cancel.json``)."""
         body = urllib.parse.urlencode([("project", target.project), ("job", job)]).encode()
         return self._json(target, "cancel.json", body, "application/x-www-form-urlencoded")
+
+    def list_versions(self, target: Target) -> list[str]:
+        """Return the project's egg versions on the node, oldest first (``listversions.json``)."""
+        query = urllib.parse.urlencode({"project": target.project})
+        answer = self._json(target, f"listversions.json?{query}")
+        versions = answer.get("versions")
+        return [v for v in versions if isinstance(v, str)] if isinstance(versions, list) else []
+
+    def delete_version(self, target: Target, version: str) -> None:
+        """Delete one egg version of the target's project (``delversion.json``)."""
+        body = urllib.parse.urlencode([("project", target.project), ("version", version)]).encode()
+        self._json(target, "delversion.json", body, "application/x-www-form-urlencoded")
 
     def download(self, target: Target, path: str, dest: Path) -> int:
         """Copy a file the node serves (*path* from ``listjobs.json``: ``/logs/...``) to *dest*;
