@@ -171,15 +171,14 @@ def finish_crawl(
     )  # fmt: skip
 
 
-def run_sources(
+def sources_command(
     tmp_path: Path,
     mirrors: str,
     sources: Path,
     settings: Mapping[str, str] | None = None,
     args: Mapping[str, str] | None = None,
-) -> CrawlRun:
-    """Run ``scrapy crawl sources`` with the project's pipelines, every source from its local
-    site (*mirrors*: ``key=http://127.0.0.1:port,...``); coverage is judged from 3 records."""
+) -> list[str]:
+    """Return the ``scrapy crawl sources`` command line of :func:`run_sources`."""
     command = [sys.executable, "-m", "scrapy", "crawl", "sources", "-O", str(tmp_path / "records.jsonl"),
                "-a", f"sources={sources}", "-a", f"mirrors={mirrors}"]  # fmt: skip
     for name, value in (args or {}).items():
@@ -189,11 +188,29 @@ def run_sources(
               "BRIEF_COVERAGE_MIN_RECORDS": "3", **(settings or {})}  # fmt: skip
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
+    return command
+
+
+def run_sources(
+    tmp_path: Path,
+    mirrors: str,
+    sources: Path,
+    settings: Mapping[str, str] | None = None,
+    args: Mapping[str, str] | None = None,
+) -> CrawlRun:
+    """Run ``scrapy crawl sources`` with the project's pipelines, every source from its local
+    site (*mirrors*: ``key=http://127.0.0.1:port,...``); coverage is judged from 3 records."""
+    command = sources_command(tmp_path, mirrors, sources, settings, args)
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    return finish_sources(tmp_path, done.returncode, done.stderr)
+
+
+def finish_sources(tmp_path: Path, returncode: int, stderr: str) -> CrawlRun:
+    """Return what the ``sources`` crawl of *tmp_path* did, from its ``-O`` feed and stats."""
     feed, stats_path = tmp_path / "records.jsonl", tmp_path / "stats.json"
     lines = feed.read_text(encoding="utf-8").splitlines() if feed.exists() else []
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
-    return CrawlRun(done.returncode, [json.loads(x) for x in lines if x], stats, [], done.stderr,
+    return CrawlRun(returncode, [json.loads(x) for x in lines if x], stats, [], stderr,
                     "127.0.0.1", tmp_path / "output")  # fmt: skip
 
 

@@ -11,18 +11,23 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import signal
 import statistics
 import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from scrapy import Request
+from scrapy.core.downloader import Slot
 
-from brief_scraper.crawling.politeness import choose_delay
+from brief_scraper.crawling.politeness import WAITING_PER_SLOT, _SlotsWithRoom, choose_delay
+from brief_scraper.runs.files import run_files
 from spiders.sources import SourcesArguments
-from tests.crawl_support import ROOT, report_of, run_sources
+from tests.crawl_support import ROOT, finish_sources, report_of, run_sources, sources_command
 from tests.local_server import Answer, Routes, page
 
 if TYPE_CHECKING:
@@ -209,6 +214,59 @@ def test_one_broken_source_fails_its_own_check_by_name_and_the_others_are_writte
     assert "Source beta: 4 records, 0 errors, dropped: http_404 1; its health checks failed" in run.stderr
 
 
+def test_a_sources_crawl_stopped_midway_resumes_with_jobdir_and_writes_each_record_once(tmp_path):
+    sites = {"alpha": think_tank("alpha", 8), "beta": think_tank("beta", 6)}
+    servers = {key: SiteServer(site).start() for key, site in sites.items()}
+    # Slow enough to stop midway; no seen-store: JOBDIR alone must give each record once.
+    settings = {"JOBDIR": str(tmp_path / "job"), "BRIEF_SEEN_ENABLED": "0",
+                "BRIEF_OUTPUT_DIR": str(tmp_path / "output")}  # fmt: skip
+    sources = sources_file(tmp_path, {"alpha": "delay_seconds = 0.3", "beta": "delay_seconds = 0.2"})
+    folder = tmp_path / "output" / "sources"
+    try:
+        first = tmp_path / "first"
+        first.mkdir()
+        command = sources_command(first, mirrors_of(servers), sources, settings)
+        with (
+            (first / "crawl.log").open("w") as log,
+            subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log) as crawl,
+        ):
+            deadline = time.monotonic() + 60
+            while crawl.poll() is None and time.monotonic() < deadline:
+                parts = list(folder.glob("*.jsonl.part"))
+                if parts and parts[0].read_bytes().count(b"\n") >= 4:
+                    break
+                time.sleep(0.05)
+            assert crawl.poll() is None, "the crawl ended before it could be stopped"
+            crawl.send_signal(signal.SIGINT)
+            crawl.wait(timeout=60)
+        stopped_at = time.monotonic()
+        stopped = finish_sources(first, crawl.returncode, (first / "crawl.log").read_text(encoding="utf-8"))
+        assert stopped.stat("finish_reason") == "shutdown", stopped.stderr[-3000:]
+        resumed = run_sources(tmp_path / "second", mirrors_of(servers), sources, settings)
+    finally:
+        for server in servers.values():
+            server.stop()
+    assert "Resuming crawl" in resumed.stderr
+    assert resumed.stat("finish_reason") == "finished", resumed.stderr[-3000:]
+    stopped_file, resumed_file = run_files(folder)
+    written = [
+        json.loads(line) for path in (stopped_file, resumed_file) for line in path.read_text().splitlines()
+    ]
+    assert 4 <= len(stopped_file.read_text().splitlines()) < len(written)
+    assert sorted(r["url"] for r in written) == sorted(  # every record, each exactly once
+        f"https://www.{key}.example/pubs/{key}-{n}"
+        for key, count in (("alpha", 8), ("beta", 6))
+        for n in range(count)
+    )
+    assert all(r["source"] == r["url"].split(".")[1] for r in written)
+    for key, site in sites.items():  # no publication was fetched twice across the two runs
+        pages = [path for _, path in site.answered if path.startswith("/pubs/")]
+        assert len(pages) == len(set(pages)), key
+    again = [t for t, _ in sites["alpha"].answered if t > stopped_at]  # robots.txt, home page, the rest
+    assert len(again) >= 2
+    assert min(b - a for a, b in itertools.pairwise(again)) >= 0.28  # the resumed run keeps its delay
+
+
 @pytest.mark.parametrize(
     "settings",
     [
@@ -314,6 +372,26 @@ def test_a_bad_sources_file_fails_at_start_with_one_line_and_exit_2(tmp_path):
         " min_records, name, publication_paths, sitemaps)"
     ]
     assert "do not echo me" not in done.stderr + done.stdout
+
+
+def test_a_slot_gets_no_request_while_two_of_its_own_wait_in_the_downloader():
+    def requests(slot: str, count: int) -> list[Request]:
+        return [Request(f"http://127.0.0.1/{slot}/{n}", meta={"download_slot": slot}) for n in range(count)]
+
+    slow, fast = requests("slow", 2), requests("fast", 3)
+    slots = {"slow": Slot(1, 1.0, 0.0), "fast": Slot(8, 0.0, 0.0)}
+    slots["slow"].active |= set(slow)  # both wait for the delay: neither transferring
+    slots["fast"].active |= set(fast)
+    slots["fast"].transferring |= set(fast[:2])  # one waits
+    view = object.__new__(_SlotsWithRoom)  # the downloader's view, without a crawl
+    view.downloader = SimpleNamespace(  # type: ignore[assignment]
+        active={*slow, *fast, *requests("robots", 1)}, slots=slots,
+        get_slot_key=lambda request: request.meta["download_slot"],
+    )  # fmt: skip
+    assert WAITING_PER_SLOT == 2
+    assert sorted(view.stats(["slow", "fast", "idle"])) == [(0, "idle"), (3, "fast")]
+    slots["slow"].transferring.add(slow[0])  # one of the two went out: room for one more
+    assert sorted(view.stats(["slow"])) == [(2, "slow")]
 
 
 def test_the_delay_is_the_argument_then_the_file_then_robots_then_the_default():

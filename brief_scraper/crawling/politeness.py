@@ -13,6 +13,13 @@ no jitter below it. AutoThrottle still adapts each slot to the site's latency, b
 keeps every slot between ``DOWNLOAD_DELAY`` and its maximum: under a Crawl-delay above
 ``DOWNLOAD_DELAY``, over a ``delay_seconds`` below it. :class:`SourceThrottle` (in Scrapy's
 place, ``EXTENSIONS_BASE``) makes a slot's floor its least delay instead.
+
+A source's backlog stays in the scheduler (on disk under ``JOBDIR``), not in the downloader:
+:class:`SlotBoundedPriorityQueue` gives a slot a request only while fewer than
+:data:`WAITING_PER_SLOT` of its requests wait in the downloader for their turn. Scrapy's own
+queue fills the downloader up to ``CONCURRENT_REQUESTS``, and under a delay most of those
+requests wait there for minutes: a stop (Ctrl-C, Scrapyd's cancel) then waits for all of them,
+and a kill loses them from a resumable crawl, since they are no longer in its disk queue.
 """
 
 from __future__ import annotations
@@ -22,14 +29,21 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from scrapy.extensions.throttle import AutoThrottle
+from scrapy.pqueues import DownloaderAwarePriorityQueue, DownloaderInterface
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from scrapy import Request, Spider
     from scrapy.core.downloader import Slot
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
 MAX_DELAY_SECONDS = 3600.0  # a Crawl-delay above an hour is no delay a crawl can keep
+# Requests of a slot in the downloader but not transferring (in its middlewares, its queue, or
+# about to start), past which the slot gets no more: one ready when the delay ends, and one on
+# its way there.
+WAITING_PER_SLOT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +127,35 @@ class SourceThrottle(AutoThrottle):
         _, slot = self._get_slot(request, spider)
         if slot is not None:
             _hold(slot, floor)
+
+
+class _SlotsWithRoom(DownloaderInterface):
+    """The downloader's view for :class:`SlotBoundedPriorityQueue`: slots with room, only."""
+
+    def stats(self, possible_slots: Iterable[str]) -> list[tuple[int, str]]:
+        wanted = set(possible_slots)
+        held = dict.fromkeys(wanted, 0)  # requests of the slot anywhere in the downloader
+        for request in self.downloader.active:  # at most CONCURRENT_REQUESTS of them
+            key = self.get_slot_key(request)
+            if key in held:
+                held[key] += 1
+        rows = []
+        for key in wanted:
+            slot = self.downloader.slots.get(key)
+            transferring = len(slot.transferring) if slot is not None else 0
+            if held[key] - transferring < WAITING_PER_SLOT:
+                rows.append((len(slot.active) if slot is not None else 0, key))
+        return rows
+
+
+class SlotBoundedPriorityQueue(DownloaderAwarePriorityQueue):
+    """Scrapy's DownloaderAwarePriorityQueue (the least busy slot first), handing a slot no
+    request while :data:`WAITING_PER_SLOT` of its own wait in the downloader already.
+
+    When every slot with requests is full, ``pop()`` returns None; the engine asks again as
+    each download ends. Its files on disk are its parent's, so a crawl resumes from either.
+    """
+
+    def __init__(self, crawler: Crawler, *args: Any, **kwargs: Any) -> None:
+        super().__init__(crawler, *args, **kwargs)
+        self._downloader_interface = _SlotsWithRoom(crawler)
