@@ -207,9 +207,9 @@ class SourcesSpider(PublicationSpider):
     # Scrapy's Spider declares custom_settings a plain class attribute: as a ClassVar it
     # would be a type error, so ruff's rule for mutable class attributes gives way here.
     custom_settings: dict[str, Any] | None = {  # noqa: RUF012
-        # Requests are taken from the source whose slot is least busy: one slow site's queue
-        # never fills the crawl's concurrency (Scrapy's advice for crawls of many domains);
-        # its backlog stays in the scheduler, on disk under JOBDIR (politeness.py).
+        # Requests are taken from the source whose slot is least busy, each source's backlog
+        # kept in the scheduler: one slow site's queue never fills the crawl's concurrency.
+        # (The project's queue already; a sources crawl depends on it.)
         "SCHEDULER_PRIORITY_QUEUE": "brief_scraper.crawling.politeness.SlotBoundedPriorityQueue",
         # Health checks of the whole run; each source adds its own (sources file thresholds).
         "BRIEF_MIN_COVERAGE": {"title": 0.9},
