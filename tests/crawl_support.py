@@ -15,6 +15,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,6 +220,25 @@ def report_of(run: CrawlRun) -> dict[str, Any]:
     reports = sorted((run.output_dir / "sources").glob("*.stats.json"))
     assert reports, run.stderr[-2000:]
     return json.loads(reports[-1].read_text(encoding="utf-8"))
+
+
+def stop_midway(command: list[str], folder: Path, lines: int, signal_number: int, log: Path) -> int:
+    """Run *command*, send it *signal_number* once its run file in *folder* (a ``.jsonl.part``)
+    has *lines* lines, wait for it to end, and return its exit status; its stderr goes to *log*
+    (a file, not a pipe: a full pipe would stall the crawl)."""
+    with (
+        log.open("w") as stderr,
+        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr) as crawl,
+    ):
+        deadline = time.monotonic() + 60
+        while crawl.poll() is None and time.monotonic() < deadline:
+            parts = list(folder.glob("*.jsonl.part"))
+            if parts and parts[0].read_bytes().count(b"\n") >= lines:
+                break
+            time.sleep(0.05)
+        assert crawl.poll() is None, "the crawl ended before it could be stopped"
+        crawl.send_signal(signal_number)
+        return crawl.wait(timeout=60)
 
 
 def copy_project(folder: Path, names: tuple[str, ...]) -> Path:

@@ -14,7 +14,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from contextlib import closing
 from typing import TYPE_CHECKING, Any
@@ -32,7 +31,7 @@ from brief_scraper.runs.files import run_files, run_name
 from brief_scraper.runs.warcpages import read_pages
 from devsite.offline_site import OfflineSite
 from pipelines.seen import STORE_NAME
-from tests.crawl_support import FAST, ROOT, CrawlRun, crawl_command, run_crawl
+from tests.crawl_support import FAST, ROOT, CrawlRun, crawl_command, run_crawl, stop_midway
 from tests.test_scheduled_runs import _DATE_MARKUP, expected_urls, replace_page, report_of
 
 if TYPE_CHECKING:
@@ -230,19 +229,7 @@ def test_a_crawl_killed_with_sigkill_then_a_normal_run_leave_every_record_in_the
     command = crawl_command(site, tmp_path / "killed", settings=slow, pipelines=True)
     folder = tmp_path / "output" / "wilsoncenter"
     log = tmp_path / "killed.log"
-    with (
-        log.open("w") as stderr,
-        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr) as process,
-    ):
-        deadline = time.monotonic() + 60
-        while process.poll() is None and time.monotonic() < deadline:
-            parts = list(folder.glob("*.jsonl.part"))
-            if parts and parts[0].read_bytes().count(b"\n") >= 5:
-                break
-            time.sleep(0.05)
-        assert process.poll() is None, "the crawl ended before it could be killed"
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
+    assert stop_midway(command, folder, 5, signal.SIGKILL, log) == -signal.SIGKILL
     [part] = run_files(folder)
     assert part.name.endswith(".jsonl.part")
     killed = {json.loads(line)["url"] for line in whole_lines(part)}  # a cut last line is no record

@@ -13,7 +13,6 @@ import json
 import re
 import signal
 import subprocess
-import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -22,7 +21,7 @@ import pytest
 from brief_scraper.runs.files import run_files as run_files_in
 from brief_scraper.runs.runreport import report_path
 from devsite.offline_site import OfflineSite
-from tests.crawl_support import ROOT, CrawlRun, crawl_command, finish_crawl, run_crawl
+from tests.crawl_support import CrawlRun, crawl_command, finish_crawl, run_crawl, stop_midway
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -191,21 +190,9 @@ def test_run_stopped_with_sigint_resumes_with_jobdir_and_writes_each_record_once
     command = crawl_command(own_site, tmp_path / "first", settings=slow, pipelines=True)
     output = tmp_path / "first" / "output" / "wilsoncenter"
     mark = own_site.mark()
-    log = tmp_path / "stopped.log"  # a file, not a pipe: a full pipe would stall the crawl
-    with (
-        log.open("w") as stderr,
-        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr, text=True) as crawl,
-    ):
-        deadline = time.monotonic() + 60
-        while crawl.poll() is None and time.monotonic() < deadline:
-            parts = list(output.glob("*.jsonl.part"))
-            if parts and parts[0].read_bytes().count(b"\n") >= 5:
-                break
-            time.sleep(0.05)
-        assert crawl.poll() is None, "the crawl ended before it could be stopped"
-        crawl.send_signal(signal.SIGINT)
-        crawl.wait(timeout=60)
-    done = subprocess.CompletedProcess(command, crawl.returncode, "", log.read_text(encoding="utf-8"))
+    log = tmp_path / "stopped.log"
+    returncode = stop_midway(command, output, 5, signal.SIGINT, log)
+    done = subprocess.CompletedProcess(command, returncode, "", log.read_text(encoding="utf-8"))
     stopped = finish_crawl(own_site, tmp_path / "first", mark, done)
     assert stopped.stat("finish_reason") == "shutdown"
     assert stopped.returncode == 1  # a run that did not get through its work is not healthy

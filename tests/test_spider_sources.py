@@ -27,7 +27,7 @@ from scrapy.core.downloader import Slot
 from brief_scraper.crawling.politeness import WAITING_PER_SLOT, _SlotsWithRoom, choose_delay
 from brief_scraper.runs.files import run_files
 from spiders.sources import SourcesArguments
-from tests.crawl_support import ROOT, finish_sources, report_of, run_sources, sources_command
+from tests.crawl_support import ROOT, finish_sources, report_of, run_sources, sources_command, stop_midway
 from tests.local_server import Answer, Routes, page
 
 if TYPE_CHECKING:
@@ -226,21 +226,9 @@ def test_a_sources_crawl_stopped_midway_resumes_with_jobdir_and_writes_each_reco
         first = tmp_path / "first"
         first.mkdir()
         command = sources_command(first, mirrors_of(servers), sources, settings)
-        with (
-            (first / "crawl.log").open("w") as log,
-            subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log) as crawl,
-        ):
-            deadline = time.monotonic() + 60
-            while crawl.poll() is None and time.monotonic() < deadline:
-                parts = list(folder.glob("*.jsonl.part"))
-                if parts and parts[0].read_bytes().count(b"\n") >= 4:
-                    break
-                time.sleep(0.05)
-            assert crawl.poll() is None, "the crawl ended before it could be stopped"
-            crawl.send_signal(signal.SIGINT)
-            crawl.wait(timeout=60)
+        returncode = stop_midway(command, folder, 4, signal.SIGINT, first / "crawl.log")
         stopped_at = time.monotonic()
-        stopped = finish_sources(first, crawl.returncode, (first / "crawl.log").read_text(encoding="utf-8"))
+        stopped = finish_sources(first, returncode, (first / "crawl.log").read_text(encoding="utf-8"))
         assert stopped.stat("finish_reason") == "shutdown", stopped.stderr[-3000:]
         resumed = run_sources(tmp_path / "second", mirrors_of(servers), sources, settings)
     finally:
