@@ -215,7 +215,7 @@ def test_one_broken_source_fails_its_own_check_by_name_and_the_others_are_writte
 
 
 def test_a_sources_crawl_stopped_midway_resumes_with_jobdir_and_writes_each_record_once(tmp_path):
-    sites = {"alpha": think_tank("alpha", 8), "beta": think_tank("beta", 6)}
+    sites = {"alpha": think_tank("alpha", 12), "beta": think_tank("beta", 6)}
     servers = {key: SiteServer(site).start() for key, site in sites.items()}
     # Slow enough to stop midway; no seen-store: JOBDIR alone must give each record once.
     settings = {"JOBDIR": str(tmp_path / "job"), "BRIEF_SEEN_ENABLED": "0",
@@ -240,10 +240,12 @@ def test_a_sources_crawl_stopped_midway_resumes_with_jobdir_and_writes_each_reco
     written = [
         json.loads(line) for path in (stopped_file, resumed_file) for line in path.read_text().splitlines()
     ]
-    assert 4 <= len(stopped_file.read_text().splitlines()) < len(written)
+    # Stopped once 4 were written (one more may come before the signal), each slot still ending
+    # what it held: at most two waiting and one transferring, not the whole backlog.
+    assert 4 <= len(stopped_file.read_text().splitlines()) <= 4 + 1 + 2 * 3 < len(written)
     assert sorted(r["url"] for r in written) == sorted(  # every record, each exactly once
         f"https://www.{key}.example/pubs/{key}-{n}"
-        for key, count in (("alpha", 8), ("beta", 6))
+        for key, count in (("alpha", 12), ("beta", 6))
         for n in range(count)
     )
     assert all(r["source"] == r["url"].split(".")[1] for r in written)
