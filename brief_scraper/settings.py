@@ -55,10 +55,6 @@ DOWNLOAD_DELAY = 2.0  # seconds between requests to one domain; spiders may ask 
 DOWNLOAD_DELAY_JITTER = 0.5  # each delay varies by ±50% (RANDOMIZE_DOWNLOAD_DELAY is deprecated)
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
-# The least busy download slot's requests first, and no slot given more than two waiting in the
-# downloader: a site's backlog stays in the scheduler (JOBDIR's disk queue), so a stop does not
-# wait out CONCURRENT_REQUESTS delays and a kill loses no backlog (crawling/politeness.py).
-SCHEDULER_PRIORITY_QUEUE = "brief_scraper.crawling.politeness.SlotBoundedPriorityQueue"
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0

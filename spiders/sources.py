@@ -209,7 +209,6 @@ class SourcesSpider(PublicationSpider):
     custom_settings: dict[str, Any] | None = {  # noqa: RUF012
         # Requests are taken from the source whose slot is least busy, each source's backlog
         # kept in the scheduler: one slow site's queue never fills the crawl's concurrency.
-        # (The project's queue already; a sources crawl depends on it.)
         "SCHEDULER_PRIORITY_QUEUE": "brief_scraper.crawling.politeness.SlotBoundedPriorityQueue",
         # Health checks of the whole run; each source adds its own (sources file thresholds).
         "BRIEF_MIN_COVERAGE": {"title": 0.9},

@@ -143,6 +143,9 @@ class WilsonCenterSpider(PublicationSpider):
         "AUTOTHROTTLE_START_DELAY": 10.0,
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        # No more than two requests wait in the downloader: the backlog stays in the scheduler
+        # (JOBDIR's disk queue), so a stop ends within about two delays, not eight (politeness.py).
+        "SCHEDULER_PRIORITY_QUEUE": "brief_scraper.crawling.politeness.SlotBoundedPriorityQueue",
         # Health checks (brief_scraper/runs/monitors.py): share of records written with a value. On
         # the offline snapshot: title, posted_date 100%, content_type 97%, download_url 85% of
         # publications but 57% with articles, which seldom offer a PDF.

@@ -201,5 +201,7 @@ def test_run_stopped_with_sigint_resumes_with_jobdir_and_writes_each_record_once
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "Resuming crawl" in resumed.stderr
     urls = urls_in(run_files(stopped)[0]) + urls_in(run_files(resumed)[0])
-    assert 5 <= len(urls_in(run_files(stopped)[0])) < len(urls)
+    # Stopped once 5 were written (one more may come before the signal); it ended what its slot
+    # held, at most two waiting and one transferring, and the page being read: not the backlog.
+    assert 5 <= len(urls_in(run_files(stopped)[0])) <= 5 + 1 + 3 + 1 < len(urls)
     assert sorted(urls) == sorted(expected_urls(own_site))  # every record, each exactly once

@@ -154,6 +154,8 @@ class SlotBoundedPriorityQueue(DownloaderAwarePriorityQueue):
 
     When every slot with requests is full, ``pop()`` returns None; the engine asks again as
     each download ends. Its files on disk are its parent's, so a crawl resumes from either.
+    A pop looks at every slot with requests, as its parent's does: for crawls of few slots
+    (a site, a sources file's sources), not for a list of URLs on thousands of hosts.
     """
 
     def __init__(self, crawler: Crawler, *args: Any, **kwargs: Any) -> None:
