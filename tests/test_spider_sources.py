@@ -164,11 +164,11 @@ def test_every_publication_of_each_source_is_found_once_with_its_live_url_and_ke
 
 
 class SlowFeedRoutes(TimedRoutes):
-    """A site whose feed answers a second late: its sitemap and listing come back first."""
+    """A site whose feed answers two seconds late: its sitemap and listing come back first."""
 
     def respond(self, host: str, target: str) -> Response:
         if target == "/feed.xml":
-            time.sleep(1.0)
+            time.sleep(2.0)
         return super().respond(host, target)
 
 
