@@ -11,6 +11,8 @@ Deploys the project's egg to every ``[deploy:NAME]`` target of ``scrapy.cfg`` (o
 reached, follows them until they end, and gathers their logs and items into ``output/spread/``
 (``brief_scraper/runs/spread/``): the run file, the current dataset, one run report, and a
 summary printed. Spider arguments (``-a``) and job settings (``--setting``) go to every job.
+Last, each node that runs no job of the project any more keeps only its newest
+``--keep-versions`` eggs (default 3), this run's among them.
 
 Everything is checked before any request (the sources file, ``--only``, the arguments, the
 targets, the output folder): a bad one ends the command with one line and exit status 2,
