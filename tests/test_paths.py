@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from scrapy.settings import Settings
 
-from brief_scraper.runs.paths import check_output_folders
+from brief_scraper.runs.paths import check_output_folders, prepare_log_file
 from tests.crawl_support import ROOT, run_crawl
 
 if TYPE_CHECKING:
@@ -116,3 +117,53 @@ def test_an_empty_output_dir_turns_the_writer_off_and_the_run_is_judged_without_
     assert not run.output_dir.exists()
     assert "Health check" in run.stderr
     assert re.search(r"Health checks: (\d+) of \1 passed", run.stderr), run.stderr[-3000:]
+
+
+# --- LOG_FILE: Scrapy opens it before any command runs ---------------------------------------
+
+
+def test_a_log_file_in_a_missing_output_folder_gets_its_folder(tmp_path: Path) -> None:
+    prepare_log_file(Settings({"LOG_FILE": "output/sources/cron.log"}), tmp_path)
+    assert (tmp_path / "output" / "sources").is_dir()
+    (tmp_path / "scrapyd-logs").mkdir()
+    prepare_log_file(Settings({"LOG_FILE": str(tmp_path / "scrapyd-logs" / "job.log")}), tmp_path / "job")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("logs/cron.log", "LOG_FILE 'logs/cron.log': no folder {here}/logs: make it, or log inside output/"),
+        ("output", "LOG_FILE 'output' is a folder: give a file's name"),
+        ("output/afile/x.log", "LOG_FILE 'output/afile/x.log': {here}/output/afile is a file, not a folder"),
+    ],
+)
+def test_a_log_file_that_cannot_be_opened_is_refused(tmp_path: Path, value: str, message: str) -> None:
+    (tmp_path / "output").mkdir()
+    (tmp_path / "output" / "afile").write_text("not a folder")
+    with pytest.raises(ValueError, match=re.escape(message.format(here=tmp_path))):
+        prepare_log_file(Settings({"LOG_FILE": value}), tmp_path)
+
+
+@pytest.mark.parametrize("command", [["crawl", "sources"], ["spread"], ["reextract", "x.warc.gz"]])
+def test_every_command_makes_its_log_folder_or_stops_with_one_line(tmp_path: Path, command: list[str]):
+    made = ROOT / "output" / f"test-log-folder-{tmp_path.name}"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "scrapy", *command, "-s", f"LOG_FILE={made}/run.log", "--nolog-bad"],
+            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == 2  # the unknown option: stopped before any request
+        assert made.is_dir(), done.stderr[-2000:]
+        assert "Traceback" not in done.stderr
+    finally:
+        shutil.rmtree(made, ignore_errors=True)
+    missing = tmp_path / "no" / "such"
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", *command, "-s", f"LOG_FILE={missing}/run.log"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert re.findall(r"^\S+: error: (.*)$", done.stderr, re.M) == [
+        f"LOG_FILE '{missing}/run.log': no folder {missing}: make it, or log inside output/"
+    ]
+    assert "Traceback" not in done.stderr

@@ -7,13 +7,29 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from scrapy.exceptions import UsageError
+
+from brief_scraper.runs.paths import prepare_log_file
 from brief_scraper.runs.stats import HEALTH_FAILED
 
 if TYPE_CHECKING:
     from scrapy.commands import ScrapyCommand
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
+
+
+def log_file_ready(settings: BaseSettings) -> None:
+    """Make ``LOG_FILE``'s folder, or stop with a usage error (one line, exit status 2).
+
+    Each command calls it from ``process_options``: Scrapy opens the file before ``run()``,
+    and a missing folder would end the command in a traceback.
+    """
+    try:
+        prepare_log_file(settings)
+    except ValueError as exc:
+        raise UsageError(str(exc), print_help=False) from None
 
 
 def run_judged(command: ScrapyCommand, crawler: Crawler, **spider_arguments: Any) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from brief_scraper.commands import run_judged
+from brief_scraper.commands import log_file_ready, run_judged
 from brief_scraper.runs.paths import check_output_folders
 
 if TYPE_CHECKING:
@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 
 class Command(ScrapyCrawlCommand):
     """Run a spider of the project, by name, after checking its arguments; exit 1 on a failed check."""
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Apply the options, and make LOG_FILE's folder (Scrapy opens it before run())."""
+        super().process_options(args, opts)
+        assert self.settings is not None
+        log_file_ready(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         """Check the arguments (when the spider can), crawl, and set the exit status."""

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
-from brief_scraper.commands import run_judged
+from brief_scraper.commands import log_file_ready, run_judged
 from brief_scraper.runs.archive import ARCHIVE_FOLDER
 from brief_scraper.runs.reextract import archive_spider
 
@@ -76,6 +76,7 @@ class Command(BaseRunSpiderCommand):
             raise UsageError(f"-j: {jobs} is not a number of processes (1 or more)", print_help=False)
         assert self.settings is not None
         self.settings.set("BRIEF_EXTRACT_WORKERS", jobs - 1, priority="cmdline")  # and this process
+        log_file_ready(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         """Check the files and the spider, re-extract, and set the exit status."""

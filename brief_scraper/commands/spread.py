@@ -32,6 +32,7 @@ from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.conf import closest_scrapy_cfg, get_config
 from scrapy.utils.log import configure_logging
 
+from brief_scraper.commands import log_file_ready
 from brief_scraper.crawling.argument_files import read_argument_file
 from brief_scraper.crawling.sources import SourcesError, parse_sources, select_sources
 from brief_scraper.runs.paths import ALLOW_OUTSIDE, OUTPUT_ROOT, check_folder, check_inside
@@ -102,6 +103,12 @@ class Command(ScrapyCommand):
         add("--keep-versions", type=int, default=KEEP_VERSIONS, metavar="N",
             help="at the end, delete the project's egg versions older than the newest N on each"
                  f" node that runs none of its jobs (default: {KEEP_VERSIONS}; 0: delete none)")  # fmt: skip
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Apply the options, and make LOG_FILE's folder (or stop with one line)."""
+        super().process_options(args, opts)
+        assert self.settings is not None
+        log_file_ready(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         """Check everything, then spread, print the summary and set the exit status."""

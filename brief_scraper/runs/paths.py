@@ -16,6 +16,12 @@ setting                a relative value is taken from              root it stays
 ``HTTPCACHE_DIR``      Scrapy's project data folder (``.scrapy/``)  ``.scrapy/``
 =====================  ==========================================  =====================
 
+``LOG_FILE`` is opened by Scrapy before any command runs, and a missing folder ends it in a
+traceback: :func:`prepare_log_file` (each command's ``process_options``) makes the folder when
+it lies inside ``output/`` (``-s LOG_FILE=output/sources/cron.log`` on a first run), and
+otherwise stops with one line. It may lie anywhere, since Scrapyd gives each job one of its
+own.
+
 ``BRIEF_OUTPUT_ALLOW_OUTSIDE`` (default False) lets an *absolute* path lie anywhere: Scrapyd
 starts each job in a folder of its own, so there the output needs an absolute root
 (``-d setting=BRIEF_OUTPUT_DIR=/srv/brief-scraper/output``). A relative path that climbs out
@@ -68,6 +74,38 @@ def check_output_folders(
             path, cache_root = here / ".scrapy" / value, here / ".scrapy"
         check_inside("HTTPCACHE_DIR", value, here / path, here / cache_root, allow_outside)
         check_folder("HTTPCACHE_DIR", value, here / path)
+
+
+def prepare_log_file(settings: BaseSettings, cwd: Path | None = None) -> None:
+    """Make the folder of ``LOG_FILE`` when it is missing and inside ``output/``; raise
+    ValueError (one line naming the setting) when it is missing elsewhere or is a file.
+
+    >>> import tempfile
+    >>> from scrapy.settings import Settings
+    >>> here = Path(tempfile.mkdtemp())
+    >>> prepare_log_file(Settings({"LOG_FILE": "output/sources/cron.log"}), here)
+    >>> (here / "output" / "sources").is_dir()
+    True
+    >>> prepare_log_file(Settings({"LOG_FILE": "logs/cron.log"}), here)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: LOG_FILE 'logs/cron.log': no folder .../logs: make it, or log inside output/
+    """
+    value = settings.get("LOG_FILE")
+    if not value:
+        return
+    here = Path.cwd() if cwd is None else cwd
+    path = here / Path(str(value))
+    if path.is_dir():
+        raise ValueError(f"LOG_FILE {str(value)!r} is a folder: give a file's name")
+    if path.parent.is_dir():
+        return
+    check_folder("LOG_FILE", str(value), path.parent)  # a file where a folder must be
+    if not path.parent.resolve().is_relative_to((here / OUTPUT_ROOT).resolve()):
+        raise ValueError(
+            f"LOG_FILE {str(value)!r}: no folder {path.parent}: make it, or log inside {OUTPUT_ROOT}/"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def check_inside(setting: str, value: str, path: Path, root: Path, allow_outside: bool) -> None:
