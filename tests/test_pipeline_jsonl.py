@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 
 from brief_scraper.record import FIELDS, PANDAS_DTYPES, load_schema
 from brief_scraper.runs.contracts import check_name, record_removed, record_replaced
 from pipelines.jsonl import JsonlWriterPipeline
-from tests.pipeline_support import NOW, fixed_clock, make_crawler, make_record
+from tests.pipeline_support import NOW, close, fixed_clock, lines_of, make_crawler, make_record
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = "20261128T090000Z"  # NOW as a run name
@@ -31,22 +30,6 @@ def open_writer(out_dir: Path, gzip: bool = False, clock=fixed_clock, spider: st
     writer = build_from_crawler(JsonlWriterPipeline, crawler, clock=clock)
     writer.open_spider()
     return crawler, writer
-
-
-def close(crawler, reason: str = "finished") -> None:
-    crawler.signals.send_catch_log(signal=signals.spider_closed, spider=crawler.spider, reason=reason)
-
-
-def drop(crawler, item, exception) -> None:
-    crawler.signals.send_catch_log(
-        signal=signals.item_dropped, item=item, response=None, exception=exception, spider=crawler.spider
-    )
-
-
-def lines_of(path: Path) -> list[dict]:
-    opener = gzip.open if ".gz" in path.name else open
-    with opener(path, "rb") as file:
-        return [json.loads(line) for line in file]
 
 
 def test_records_are_on_disk_at_once_and_renamed_on_close(tmp_path):

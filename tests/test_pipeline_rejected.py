@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
-from scrapy import signals
 from scrapy.utils.misc import build_from_crawler
 
 from brief_scraper.record import FIELDS
 from pipelines.dedupe import DuplicateRecord
 from pipelines.jsonl import JsonlWriterPipeline
 from pipelines.validate import InvalidRecord, ValidatePipeline
-from tests.pipeline_support import NOW, fixed_clock, make_crawler, make_record
+from tests.pipeline_support import NOW, close, drop, fixed_clock, lines_of, make_crawler, make_record
 
 RUN = "20261128T090000Z"  # NOW as a run name
 
@@ -23,21 +21,6 @@ def open_writer(out_dir: Path):
     writer = build_from_crawler(JsonlWriterPipeline, crawler, clock=fixed_clock)
     writer.open_spider()
     return crawler, validator, writer
-
-
-def close(crawler, reason: str = "finished") -> None:
-    crawler.signals.send_catch_log(signal=signals.spider_closed, spider=crawler.spider, reason=reason)
-
-
-def drop(crawler, item, exception) -> None:
-    crawler.signals.send_catch_log(
-        signal=signals.item_dropped, item=item, response=None, exception=exception, spider=crawler.spider
-    )
-
-
-def lines_of(path: Path) -> list[dict]:
-    with path.open("rb") as file:
-        return [json.loads(line) for line in file]
 
 
 def test_rejected_record_is_kept_with_its_errors_and_warned_once(tmp_path, caplog):

@@ -133,18 +133,16 @@ class _SlotsWithRoom(DownloaderInterface):
     """The downloader's view for :class:`SlotBoundedPriorityQueue`: slots with room, only."""
 
     def stats(self, possible_slots: Iterable[str]) -> list[tuple[int, str]]:
-        wanted = set(possible_slots)
-        held = dict.fromkeys(wanted, 0)  # requests of the slot anywhere in the downloader
+        held = dict.fromkeys(possible_slots, 0)  # requests of the slot anywhere in the downloader
         for request in self.downloader.active:  # at most CONCURRENT_REQUESTS of them
             key = self.get_slot_key(request)
             if key in held:
                 held[key] += 1
         rows = []
-        for key in wanted:
+        for key, count in held.items():
             slot = self.downloader.slots.get(key)
-            transferring = len(slot.transferring) if slot is not None else 0
-            if held[key] - transferring < WAITING_PER_SLOT:
-                rows.append((len(slot.active) if slot is not None else 0, key))
+            if count - (len(slot.transferring) if slot is not None else 0) < WAITING_PER_SLOT:
+                rows.append((self._active_downloads(key), key))
         return rows
 
 
