@@ -253,8 +253,13 @@ def test_a_sources_crawl_stopped_midway_resumes_with_jobdir_and_writes_each_reco
         pages = [path for _, path in site.answered if path.startswith("/pubs/")]
         assert len(pages) == len(set(pages)), key
     again = [t for t, _ in sites["alpha"].answered if t > stopped_at]  # robots.txt, home page, the rest
-    assert len(again) >= 2
-    assert min(b - a for a, b in itertools.pairwise(again)) >= 0.28  # the resumed run keeps its delay
+    assert len(again) >= 4
+    # The resumed run keeps the 0.3 s delay. Gaps are timed where the site answers, so a busy
+    # event loop can shorten one by tens of ms (benchmarks/many_sources.py); a lost delay
+    # would give gaps of a few ms.
+    gaps = [b - a for a, b in itertools.pairwise(again)]
+    assert statistics.median(gaps) >= 0.29, gaps
+    assert min(gaps) >= 0.2, gaps
 
 
 @pytest.mark.parametrize(
